@@ -1,0 +1,51 @@
+# specgate — the two commands a newcomer needs:  make run  and  make test
+# Everything else (setup, build, bench) is done by them or available alone.
+
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc)
+HOST       ?= 127.0.0.1
+PORT       ?= 5601
+
+# Debian 12 packages the build and the tests need.
+PACKAGES := g++ cmake ninja-build pkg-config ccache \
+            libboost-dev libssl-dev libvalijson-dev nlohmann-json3-dev \
+            libyaml-dev libcli11-dev libre2-dev \
+            libgtest-dev libgmock-dev libbenchmark-dev
+# Extra packages for `make bench` (load generator and the nginx ceiling).
+BENCH_PACKAGES := wrk nginx-light nodejs npm
+
+.PHONY: all setup build run test bench bench-setup clean help
+
+all: build
+
+help:
+	@echo "make run    install what is missing, build, start the Kibana mock on http://$(HOST):$(PORT)"
+	@echo "make test   install what is missing, build, run every test"
+	@echo "make build  build only (into $(BUILD_DIR)/)"
+	@echo "make bench  build and run the benchmarks (see bench/RESULTS.md)"
+	@echo "make setup  install missing Debian packages"
+
+setup:
+	@tools/install-packages.sh $(PACKAGES)
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: setup $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/specgate mock --host $(HOST) --port $(PORT)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench-setup: setup
+	@tools/install-packages.sh $(BENCH_PACKAGES)
+
+bench: bench-setup build
+	bench/run.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR)

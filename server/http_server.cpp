@@ -1,0 +1,157 @@
+#include "server/http_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <fstream>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "server/listener.h"
+#include "server/server_state.h"
+
+namespace specgate::server {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+unsigned thread_count(unsigned requested) {
+  if (requested != 0) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::string readable(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::make_error_code(std::errc::no_such_file_or_directory).message();
+  return {};
+}
+
+// Server-side TLS: TLS 1.2 and later only.
+std::string make_tls_context(const server_options& o, std::optional<ssl::context>& out) {
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    return "TLS needs both a certificate and a private key (got only the " +
+           std::string(o.tls_cert.empty() ? "key" : "certificate") + ")";
+  if (auto e = readable(o.tls_cert); !e.empty()) return "cannot read TLS certificate " + o.tls_cert + ": " + e;
+  if (auto e = readable(o.tls_key); !e.empty()) return "cannot read TLS private key " + o.tls_key + ": " + e;
+  out.emplace(ssl::context::tls_server);
+  auto& ctx = *out;
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  error_code ec;
+  ctx.use_certificate_chain_file(o.tls_cert, ec);
+  if (ec) {
+    out.reset();
+    return "cannot load TLS certificate " + o.tls_cert + ": " + ec.message();
+  }
+  ctx.use_private_key_file(o.tls_key, ssl::context::pem, ec);
+  if (ec) {
+    out.reset();
+    return "cannot load TLS private key " + o.tls_key + ": " + ec.message();
+  }
+  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    out.reset();
+    return "TLS private key " + o.tls_key + " does not match certificate " + o.tls_cert;
+  }
+  return {};
+}
+
+}  // namespace
+
+struct http_server::impl {
+  impl(server_options o, request_handler h)
+      : threads(thread_count(o.threads)),
+        ioc(static_cast<int>(threads)),
+        state(std::make_shared<detail::server_state>(std::move(o), std::move(h))) {}
+
+  const unsigned threads;
+  net::io_context ioc;
+  std::shared_ptr<detail::server_state> state;
+  std::shared_ptr<detail::listener> listener;
+  std::atomic<bool> stop_requested{false};
+};
+
+http_server::http_server(server_options options, request_handler handler)
+    : impl_(std::make_unique<impl>(std::move(options), std::move(handler))) {}
+
+http_server::~http_server() = default;
+
+std::string http_server::start() {
+  auto& st = *impl_->state;
+  const auto& o = st.options;
+  if (impl_->listener) return "server already started";
+  if (!st.handler) return "no request handler";
+
+  if (!o.tls_cert.empty() || !o.tls_key.empty()) {
+    if (auto e = make_tls_context(o, st.tls); !e.empty()) return e;
+  }
+
+  std::string host = o.host;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  error_code ec;
+  tcp::endpoint endpoint;
+  const auto address = net::ip::make_address(host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, o.port);
+  } else {
+    tcp::resolver resolver(impl_->ioc);
+    const auto results = resolver.resolve(host, std::to_string(o.port), tcp::resolver::passive, ec);
+    if (ec || results.empty())
+      return "cannot listen on " + host + ":" + std::to_string(o.port) + ": cannot resolve host: " +
+             (ec ? ec.message() : std::string("no address"));
+    endpoint = results.begin()->endpoint();
+  }
+  const std::string display =
+      (endpoint.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(o.port);
+
+  auto l = std::make_shared<detail::listener>(impl_->ioc, impl_->state);
+  if (auto e = l->open(endpoint, display); !e.empty()) return e;
+  l->start_accepting();
+  impl_->listener = std::move(l);
+  return {};
+}
+
+std::uint16_t http_server::port() const { return impl_->listener ? impl_->listener->port() : 0; }
+
+void http_server::run() {
+  if (!impl_->listener) return;
+  impl_->listener->watch_signals();
+  if (impl_->stop_requested.load()) impl_->listener->stop();
+
+  auto run_loop = [this] {
+    for (;;) {
+      try {
+        impl_->ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        impl_->state->log(std::string("unexpected exception in the I/O loop: ") + e.what());
+      } catch (...) {
+        impl_->state->log("unexpected exception in the I/O loop");
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(impl_->threads - 1);
+  for (unsigned i = 1; i < impl_->threads; ++i) pool.emplace_back(run_loop);
+  run_loop();
+  for (auto& t : pool) t.join();
+}
+
+void http_server::stop() {
+  impl_->stop_requested.store(true);
+  if (impl_->listener) impl_->listener->stop();
+}
+
+}  // namespace specgate::server

@@ -1,0 +1,50 @@
+#pragma once
+// Plain request/response values handed between the Beast session and the
+// handlers (mock responder, admin API). No Beast types leak out of server/.
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace specgate::server {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+struct http_request {
+  std::string method;   // "GET", as received (upper case for standard methods)
+  std::string target;   // raw request-target: "/api/x?y=1"
+  header_list headers;  // in arrival order, names as received
+  std::string body;
+  unsigned version = 11;  // 10 or 11
+  std::string remote;     // peer address "127.0.0.1:5555"
+
+  // First header with this name (case-insensitive), or empty view.
+  std::string_view header(std::string_view name) const;
+  bool has_header(std::string_view name) const;
+};
+
+struct http_response {
+  int status = 200;
+  // Content-Length, Transfer-Encoding and Connection are set by the session
+  // (a handler's `Connection: close` is honoured); Date is added unless present;
+  // no Server header is invented. Headers containing CR or LF are dropped.
+  // HEAD: fill the body as for GET; it is not sent, its size is the Content-Length
+  // (or, with an empty body, a Content-Length header the handler set is kept).
+  header_list headers;
+  std::string body;
+
+  void set_header(std::string name, std::string value);  // replaces same-named (case-insensitive)
+  std::string_view header(std::string_view name) const;
+};
+
+// Produces the response for one request. Runs on a server thread; must be thread-safe.
+using request_handler = std::function<void(const http_request&, http_response&)>;
+
+bool iequals(std::string_view a, std::string_view b);
+
+// Standard reason phrase for a status code ("Payload Too Large"), "Unknown" otherwise.
+// Also the `error` field of Kibana's error body.
+std::string_view reason_phrase(int status);
+
+}  // namespace specgate::server

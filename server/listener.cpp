@@ -1,0 +1,123 @@
+#include "server/listener.h"
+
+#include <csignal>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include "server/http_session.h"
+
+namespace specgate::server::detail {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+constexpr std::chrono::milliseconds accept_backoff{50};
+constexpr std::chrono::milliseconds drain_tick{20};
+}  // namespace
+
+listener::listener(net::io_context& ioc, std::shared_ptr<server_state> state)
+    : ioc_(ioc),
+      state_(std::move(state)),
+      strand_(net::make_strand(ioc)),
+      acceptor_(strand_),
+      signals_(strand_),
+      timer_(strand_) {}
+
+std::string listener::open(const tcp::endpoint& endpoint, const std::string& display) {
+  error_code ec;
+  auto fail = [&](const error_code& e) { return "cannot listen on " + display + ": " + e.message(); };
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail(ec);
+  acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return fail(ec);
+  acceptor_.bind(endpoint, ec);
+  if (ec) return fail(ec);
+  acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return fail(ec);
+  port_ = acceptor_.local_endpoint(ec).port();
+  if (ec) return fail(ec);
+  return {};
+}
+
+void listener::start_accepting() { net::post(strand_, beast::bind_front_handler(&listener::do_accept, shared_from_this())); }
+
+void listener::watch_signals() {
+  net::post(strand_, [self = shared_from_this()] {
+    if (self->stopped_) return;
+    error_code ec;
+    self->signals_.add(SIGINT, ec);
+    self->signals_.add(SIGTERM, ec);
+    self->signals_.async_wait(beast::bind_front_handler(&listener::on_signal, self));
+  });
+}
+
+void listener::stop() { net::post(strand_, beast::bind_front_handler(&listener::do_stop, shared_from_this())); }
+
+void listener::do_accept() {
+  if (stopped_) return;
+  // Each connection gets its own strand.
+  acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(error_code ec, tcp::socket socket) {
+  if (stopped_) return;  // the socket closes with us
+  if (ec) {
+    if (ec == net::error::operation_aborted) return;
+    state_->log("accept failed: " + ec.message());
+    // Out of descriptors or memory: back off instead of spinning.
+    timer_.expires_after(accept_backoff);
+    timer_.async_wait(beast::bind_front_handler(&listener::on_accept_retry, shared_from_this()));
+    return;
+  }
+  const bool reject = state_->active.load(std::memory_order_relaxed) >= state_->options.max_connections;
+  start_session(state_, std::move(socket), reject);
+  do_accept();
+}
+
+void listener::on_accept_retry(error_code ec) {
+  if (ec || stopped_) return;
+  do_accept();
+}
+
+void listener::on_signal(error_code ec, int) {
+  if (ec) return;
+  do_stop();
+}
+
+void listener::do_stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  state_->stopping.store(true);
+  error_code ec;
+  acceptor_.close(ec);
+  signals_.cancel(ec);
+  signals_.clear(ec);
+  timer_.cancel();
+  stop_started_ = std::chrono::steady_clock::now();
+  state_->for_each_session([](const std::shared_ptr<session_base>& s) { s->notify_stop(); });
+  poll_drain();
+}
+
+// Poll until every session is gone; past the grace period, close what remains.
+void listener::poll_drain() {
+  timer_.expires_after(drain_tick);
+  timer_.async_wait(beast::bind_front_handler(&listener::on_drain_tick, shared_from_this()));
+}
+
+void listener::on_drain_tick(error_code ec) {
+  if (ec) return;
+  if (state_->no_sessions()) return;
+  if (std::chrono::steady_clock::now() - stop_started_ >= state_->options.shutdown_grace) {
+    state_->log("shutdown grace period over: closing the remaining connections");
+    state_->for_each_session([](const std::shared_ptr<session_base>& s) { s->force_close(); });
+    return;
+  }
+  poll_drain();
+}
+
+}  // namespace specgate::server::detail

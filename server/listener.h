@@ -1,0 +1,51 @@
+#pragma once
+// Internal to server/ (includes Asio): accepts connections, enforces the
+// connection cap, owns the SIGINT/SIGTERM signal_set and graceful shutdown.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "server/server_state.h"
+
+namespace specgate::server::detail {
+
+class listener : public std::enable_shared_from_this<listener> {
+ public:
+  listener(boost::asio::io_context& ioc, std::shared_ptr<server_state> state);
+
+  // Opens, binds and listens; "" or "cannot listen on <display>: <reason>".
+  std::string open(const boost::asio::ip::tcp::endpoint& endpoint, const std::string& display);
+  std::uint16_t port() const { return port_; }
+
+  void start_accepting();  // after open()
+  void watch_signals();    // SIGINT/SIGTERM -> stop()
+  void stop();             // thread-safe, idempotent
+
+ private:
+  void do_accept();
+  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void on_accept_retry(boost::system::error_code ec);
+  void on_signal(boost::system::error_code ec, int signal);
+  void do_stop();
+  void poll_drain();
+  void on_drain_tick(boost::system::error_code ec);
+
+  boost::asio::io_context& ioc_;
+  std::shared_ptr<server_state> state_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer timer_;  // accept back-off, then drain polling
+  std::chrono::steady_clock::time_point stop_started_{};
+  std::uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace specgate::server::detail

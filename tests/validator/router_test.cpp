@@ -1,0 +1,133 @@
+#include "validator/router.h"
+
+#include <gtest/gtest.h>
+
+namespace specgate::validator {
+namespace {
+
+class router_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(r.add(http_method::get, "/api/fleet/agents/{agentId}", 0));
+    ASSERT_FALSE(r.add(http_method::get, "/api/fleet/agents/setup", 1));
+    ASSERT_FALSE(r.add(http_method::get, "/api/fleet/agents/files/{fileId}/{fileName}", 2));
+    ASSERT_FALSE(r.add(http_method::post, "/api/fleet/agents/{agentId}/unenroll", 3));
+    ASSERT_FALSE(r.add(http_method::delete_, "/api/cases", 4));
+    ASSERT_FALSE(r.add(http_method::post, "/api/alerting/rule/{rule_id}/alert/{alert_id}/_unmute", 5));
+    ASSERT_FALSE(r.add(http_method::get, "/api/x/{id}", 6));
+    ASSERT_FALSE(r.add(http_method::get, "/api/x/{key}/y", 7));
+  }
+  router r;
+};
+
+TEST_F(router_test, literal_segment_wins_over_template) {
+  auto m = r.match("GET", "/api/fleet/agents/setup");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->operation, 1u);
+  EXPECT_TRUE(m->path_params.empty());
+  m = r.match("GET", "/api/fleet/agents/abc");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->operation, 0u);
+  ASSERT_EQ(m->path_params.size(), 1u);
+  EXPECT_EQ(m->path_params[0].first, "agentId");
+  EXPECT_EQ(m->path_params[0].second, "abc");
+}
+
+TEST_F(router_test, backtracks_from_literal_to_template) {
+  // "setup" is literal at that depth, but /setup/unenroll only exists under {agentId}.
+  auto m = r.match("POST", "/api/fleet/agents/setup/unenroll");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->operation, 3u);
+  EXPECT_EQ(m->path_params[0].second, "setup");
+}
+
+TEST_F(router_test, several_parameters_in_order_and_percent_decoded) {
+  auto m = r.match("GET", "/api/fleet/agents/files/f%201/name%2Fwith%2Fslashes.txt");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->operation, 2u);
+  ASSERT_EQ(m->path_params.size(), 2u);
+  EXPECT_EQ(m->path_params[0].first, "fileId");
+  EXPECT_EQ(m->path_params[0].second, "f 1");
+  EXPECT_EQ(m->path_params[1].first, "fileName");
+  EXPECT_EQ(m->path_params[1].second, "name/with/slashes.txt");
+}
+
+TEST_F(router_test, parameter_names_are_per_operation) {
+  auto a = r.match("GET", "/api/x/1");
+  auto b = r.match("GET", "/api/x/2/y");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->path_params[0].first, "id");
+  EXPECT_EQ(b->path_params[0].first, "key");
+}
+
+TEST_F(router_test, method_must_match_and_head_falls_back_to_get) {
+  EXPECT_FALSE(r.match("POST", "/api/fleet/agents/setup"));
+  EXPECT_FALSE(r.match("get", "/api/fleet/agents/setup"));
+  EXPECT_FALSE(r.match("BREW", "/api/fleet/agents/setup"));
+  auto m = r.match("HEAD", "/api/fleet/agents/setup");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->operation, 1u);
+}
+
+TEST_F(router_test, unknown_paths_do_not_match) {
+  EXPECT_FALSE(r.match("GET", "/api/fleet"));
+  EXPECT_FALSE(r.match("GET", "/api/fleet/agents"));
+  EXPECT_FALSE(r.match("GET", "/api/fleet/agents/a/b/c"));
+  EXPECT_FALSE(r.match("GET", ""));
+  EXPECT_FALSE(r.match("GET", "api/cases"));
+  EXPECT_FALSE(r.match("GET", "/api/fleet//setup"));
+  EXPECT_FALSE(r.match("GET", "/api/fleet/agents/%zz"));
+}
+
+TEST_F(router_test, one_trailing_slash_is_ignored_like_kibana) {
+  auto m = r.match("DELETE", "/api/cases/");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->operation, 4u);
+  EXPECT_FALSE(r.match("DELETE", "/api/cases//"));
+}
+
+TEST_F(router_test, space_prefix_reaches_every_api_path) {
+  auto m = r.match("GET", "/s/marketing/api/fleet/agents/setup");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->operation, 1u);
+  EXPECT_EQ(m->space_id, "marketing");
+  m = r.match("POST", "/s/my%20space/api/alerting/rule/r1/alert/a1/_unmute");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->operation, 5u);
+  EXPECT_EQ(m->space_id, "my space");
+  EXPECT_EQ(m->path_params[1].second, "a1");
+  EXPECT_FALSE(r.match("GET", "/s//api/fleet/agents/setup"));
+  EXPECT_FALSE(r.match("GET", "/s/x/apix/fleet/agents/setup"));
+}
+
+TEST_F(router_test, base_path_prefixes_every_route) {
+  r.set_base_path("/kibana/");
+  EXPECT_TRUE(r.match("GET", "/kibana/api/fleet/agents/setup"));
+  EXPECT_TRUE(r.match("GET", "/kibana/s/dev/api/fleet/agents/setup"));
+  EXPECT_FALSE(r.match("GET", "/api/fleet/agents/setup"));
+  EXPECT_FALSE(r.match("GET", "/kibanaapi/fleet/agents/setup"));
+}
+
+TEST(router, rejects_malformed_and_duplicate_templates) {
+  router r;
+  EXPECT_TRUE(r.add(http_method::get, "api/x", 0));
+  EXPECT_TRUE(r.add(http_method::get, "/api/{", 0));
+  EXPECT_TRUE(r.add(http_method::get, "/api/{}", 0));
+  EXPECT_TRUE(r.add(http_method::get, "/api/file.{ext}", 0));
+  EXPECT_FALSE(r.add(http_method::get, "/api/x", 1));
+  auto dup = r.add(http_method::get, "/api/x/", 2);
+  ASSERT_TRUE(dup);
+  EXPECT_NE(dup->find("declared twice"), std::string::npos);
+}
+
+TEST(percent_decode, decodes_and_rejects_bad_escapes) {
+  std::string out;
+  EXPECT_TRUE(percent_decode("a%2Fb%7e", out));
+  EXPECT_EQ(out, "a/b~");
+  EXPECT_FALSE(percent_decode("%", out));
+  EXPECT_FALSE(percent_decode("%4", out));
+  EXPECT_FALSE(percent_decode("%g0", out));
+}
+
+}  // namespace
+}  // namespace specgate::validator

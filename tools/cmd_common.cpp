@@ -1,0 +1,68 @@
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/commands.h"
+#include "tools/embedded.h"
+
+namespace specgate::tools {
+
+std::string spec_display_name(const spec_source& source) {
+  return source.path.empty() ? std::string("<embedded>/") + std::string(embedded::spec_name) : source.path;
+}
+
+validator::contract::build_result load_contract(const spec_source& source) {
+  if (!source.path.empty()) return validator::load_contract_file(source.path, source.base_path);
+  auto text = embedded::find(embedded::spec_name);
+  if (!text) {
+    validator::contract::build_result none;
+    none.problems.push_back({validator::severity::error, spec_display_name(source), 0, 0, "",
+                             "the embedded spec is missing from this build"});
+    return none;
+  }
+  return validator::load_contract_text(*text, spec_display_name(source), source.base_path);
+}
+
+int run_lint(const spec_source& source, const std::string& format) {
+  auto built = load_contract(source);
+  std::size_t errors = 0, warnings = 0;
+  for (const auto& d : built.problems) (d.level == validator::severity::error ? errors : warnings)++;
+  if (format == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : built.problems)
+      out.push_back({{"severity", d.level == validator::severity::error ? "error" : "warning"},
+                     {"file", d.file},
+                     {"line", d.line},
+                     {"column", d.column},
+                     {"pointer", d.pointer},
+                     {"message", d.message}});
+    std::cout << out.dump(2) << "\n";
+  } else {
+    for (const auto& d : built.problems) std::cout << d.to_string() << "\n";
+    std::cout << spec_display_name(source) << ": " << errors << " error(s), " << warnings << " warning(s)";
+    if (built.value) std::cout << ", " << built.value->operations().size() << " operation(s)";
+    std::cout << "\n";
+  }
+  return errors > 0 || !built.value ? exit_violations : exit_ok;
+}
+
+int run_spec(const spec_source& source) {
+  if (source.path.empty()) {
+    auto text = embedded::find(embedded::spec_name);
+    if (!text) return exit_usage;
+    std::fwrite(text->data(), 1, text->size(), stdout);
+    return exit_ok;
+  }
+  std::ifstream in(source.path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "specgate: cannot read %s\n", source.path.c_str());
+    return exit_usage;
+  }
+  std::cout << in.rdbuf();
+  return exit_ok;
+}
+
+}  // namespace specgate::tools

@@ -1,0 +1,97 @@
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "server/http_server.h"
+#include "server/mock_service.h"
+#include "tools/commands.h"
+
+namespace specgate::tools {
+
+namespace {
+
+constexpr std::size_t max_startup_warnings = 20;
+
+void print_problems(const validator::diagnostics& problems, const std::string& spec_name) {
+  std::size_t warnings_shown = 0, warnings = 0;
+  for (const auto& d : problems) {
+    if (d.level == validator::severity::warning && ++warnings > max_startup_warnings) continue;
+    if (d.level == validator::severity::warning) ++warnings_shown;
+    std::cerr << d.to_string() << "\n";
+  }
+  if (warnings > warnings_shown)
+    std::cerr << "specgate: " << warnings - warnings_shown << " more warning(s); run `specgate lint"
+              << (spec_name.starts_with("<embedded>") ? "" : " --spec " + spec_name) << "` for all of them\n";
+}
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+}  // namespace
+
+int run_mock(const mock_options& options) {
+  const std::string spec_name = spec_display_name(options.spec);
+  auto built = load_contract(options.spec);
+  if (!built.value) {
+    print_problems(built.problems, spec_name);
+    std::cerr << "specgate: cannot serve " << spec_name << ": it has errors (listed above)\n";
+    return exit_violations;
+  }
+  auto [service, problems] = server::mock_service::create(built.value);
+  validator::diagnostics all = std::move(built.problems);
+  all.insert(all.end(), problems.begin(), problems.end());
+  print_problems(all, spec_name);
+
+  server::server_options server_options;
+  server_options.host = options.host;
+  server_options.port = options.port;
+  server_options.threads = options.threads;
+  server_options.tls_cert = options.tls_cert;
+  server_options.tls_key = options.tls_key;
+  if (!options.quiet) {
+    server_options.on_complete = [](const server::http_request& req, const server::http_response& res,
+                                    std::chrono::microseconds took) {
+      nlohmann::json line = {{"time", utc_now()},
+                             {"method", req.method},
+                             {"path", req.target.substr(0, req.target.find('?'))},
+                             {"status", res.status},
+                             {"duration_ms", static_cast<double>(took.count()) / 1000.0}};
+      if (auto op = res.header("specgate-operation"); !op.empty()) line["operationId"] = std::string(op);
+      const std::string text = line.dump() + "\n";
+      std::fwrite(text.data(), 1, text.size(), stderr);
+    };
+  }
+  auto mock = service;
+  server::http_server http(server_options, [mock](const server::http_request& req, server::http_response& res) {
+    mock->handle(req, res);
+  });
+  if (auto error = http.start(); !error.empty()) {
+    std::cerr << "specgate: " << error << "\n";
+    return exit_usage;
+  }
+  const auto& root = mock->contract().docs().root().root();
+  std::string title = root.contains("info") ? root["info"].value("title", "API") : "API";
+  const bool tls = !options.tls_cert.empty();
+  std::cerr << "specgate: mock of " << title << " (" << mock->contract().operations().size() << " operations from "
+            << spec_name << ") listening on " << (tls ? "https" : "http") << "://"
+            << (options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host) << ":"
+            << http.port() << std::endl;
+  http.run();
+  std::cerr << "specgate: stopped" << std::endl;
+  return exit_ok;
+}
+
+}  // namespace specgate::tools

@@ -1,0 +1,38 @@
+#pragma once
+// The verbs of the specgate executable. Each returns the process exit code.
+#include <cstdint>
+#include <string>
+
+#include "validator/contract.h"
+
+namespace specgate::tools {
+
+// Exit codes shared by every verb.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_violations = 1;  // the contract or the traffic is broken
+inline constexpr int exit_usage = 2;       // bad command line, unreadable input
+
+struct spec_source {
+  std::string path;  // empty = the embedded spec/kibana.yaml
+  std::string base_path;
+};
+
+// Loads the contract from a file or the embedded spec; prints errors to stderr.
+validator::contract::build_result load_contract(const spec_source& source);
+std::string spec_display_name(const spec_source& source);
+
+struct mock_options {
+  spec_source spec;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 5601;
+  unsigned threads = 0;
+  bool quiet = false;
+  std::string tls_cert;
+  std::string tls_key;
+};
+
+int run_mock(const mock_options& options);
+int run_lint(const spec_source& source, const std::string& format);
+int run_spec(const spec_source& source);
+
+}  // namespace specgate::tools

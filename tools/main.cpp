@@ -1,0 +1,51 @@
+// specgate: an OpenAPI contract as a mock server, a validating proxy and a CI gate.
+#include <CLI/CLI.hpp>
+
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace specgate::tools;
+  CLI::App app{
+      "specgate: Kibana's REST API contract (or any OpenAPI 3.0 document) as a mock server and a CI gate.\n"
+      "With no --spec, the embedded Kibana contract (spec/kibana.yaml, 24 operations) is used.",
+      "specgate"};
+  app.set_version_flag("--version", std::string("specgate ") + SPECGATE_VERSION);
+  app.require_subcommand(1);
+
+  spec_source source;
+  auto add_spec_options = [&](CLI::App* cmd) {
+    cmd->add_option("--spec", source.path, "OpenAPI 3.0 document (YAML or JSON); default: the embedded Kibana contract");
+  };
+
+  mock_options mock;
+  auto* mock_cmd = app.add_subcommand("mock", "Serve a mock of the API on http://HOST:PORT");
+  add_spec_options(mock_cmd);
+  mock_cmd->add_option("--host", mock.host, "Address to listen on")->capture_default_str();
+  mock_cmd->add_option("--port", mock.port, "Port to listen on (0 = any free port)")->capture_default_str();
+  mock_cmd->add_option("--base-path", source.base_path, "Prefix of every route, like Kibana's server.basePath");
+  mock_cmd->add_option("--threads", mock.threads, "Server threads (0 = one per core)")->capture_default_str();
+  mock_cmd->add_option("--tls-cert", mock.tls_cert, "PEM certificate: serve https");
+  mock_cmd->add_option("--tls-key", mock.tls_key, "PEM private key for --tls-cert");
+  mock_cmd->add_flag("--quiet,-q", mock.quiet, "No per-request log lines on stderr");
+
+  std::string lint_format = "text";
+  auto* lint_cmd = app.add_subcommand("lint", "Check the spec itself; print every problem with file:line:col");
+  add_spec_options(lint_cmd);
+  lint_cmd->add_option("--format", lint_format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+
+  auto* spec_cmd = app.add_subcommand("spec", "Print the spec (the embedded Kibana contract unless --spec)");
+  add_spec_options(spec_cmd);
+
+  CLI11_PARSE(app, argc, argv);
+  if (!mock.tls_cert.empty() != !mock.tls_key.empty()) {
+    std::fprintf(stderr, "specgate: --tls-cert and --tls-key go together\n");
+    return exit_usage;
+  }
+  if (mock_cmd->parsed()) {
+    mock.spec = source;
+    return run_mock(mock);
+  }
+  if (lint_cmd->parsed()) return run_lint(source, lint_format);
+  if (spec_cmd->parsed()) return run_spec(source);
+  return exit_usage;
+}

@@ -1,0 +1,431 @@
+#include "validator/contract.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+#include <set>
+
+namespace specgate::validator {
+
+namespace {
+
+constexpr std::array<std::pair<const char*, http_method>, 8> path_item_methods = {{
+    {"get", http_method::get},
+    {"put", http_method::put},
+    {"post", http_method::post},
+    {"delete", http_method::delete_},
+    {"options", http_method::options},
+    {"head", http_method::head},
+    {"patch", http_method::patch},
+    {"trace", http_method::trace},
+}};
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<param_location> parse_location(std::string_view s) {
+  if (s == "path") return param_location::path;
+  if (s == "query") return param_location::query;
+  if (s == "header") return param_location::header;
+  if (s == "cookie") return param_location::cookie;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view location_name(param_location l) {
+  switch (l) {
+    case param_location::path: return "path";
+    case param_location::query: return "query";
+    case param_location::header: return "header";
+    case param_location::cookie: return "cookie";
+  }
+  return "query";
+}
+
+std::optional<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> parse_media_type(
+    std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> params;
+  const std::size_t semi = text.find(';');
+  std::string essence = to_lower(trim(text.substr(0, semi)));
+  const std::size_t slash = essence.find('/');
+  if (essence.empty() || slash == std::string::npos || slash == 0 || slash + 1 == essence.size() ||
+      essence.find('/', slash + 1) != std::string::npos || essence.find(' ') != std::string::npos)
+    return std::nullopt;
+  std::string_view rest = semi == std::string_view::npos ? std::string_view() : text.substr(semi + 1);
+  while (!rest.empty()) {
+    const std::size_t next = rest.find(';');
+    std::string_view part = trim(rest.substr(0, next));
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+    if (part.empty()) continue;
+    const std::size_t eq = part.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;  // "application/gzip; application/zip" and the like
+    std::string_view value = trim(part.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    params.emplace_back(to_lower(trim(part.substr(0, eq))), std::string(value));
+  }
+  return std::make_pair(std::move(essence), std::move(params));
+}
+
+const response* operation::success_response() const {
+  for (const auto& r : responses)
+    if (r.status.size() == 3 && r.status[0] == '2' && std::isdigit(static_cast<unsigned char>(r.status[1])))
+      return &r;
+  for (const auto& r : responses)
+    if (r.status == "2XX" || r.status == "2xx") return &r;
+  for (const auto& r : responses)
+    if (r.status == "default") return &r;
+  return nullptr;
+}
+
+const operation* contract::find(std::string_view operation_id) const {
+  for (const auto& op : operations_)
+    if (op.operation_id == operation_id) return &op;
+  return nullptr;
+}
+
+struct contract_builder {
+  const document_set& docs;
+  contract& out;
+  diagnostics problems;
+
+  void error(const document& doc, const std::string& pointer, std::string message) {
+    problems.push_back(doc.make_diagnostic(pointer, std::move(message)));
+  }
+  void warn(const document& doc, const std::string& pointer, std::string message) {
+    problems.push_back(doc.make_diagnostic(pointer, std::move(message), severity::warning));
+  }
+
+  // Follows $ref; nullopt (already reported by the loader) when it dangles.
+  std::optional<resolved_node> deref(const document& doc, const json& node, const std::string& pointer) {
+    resolved_node r = docs.deref(doc, &node, pointer);
+    if (!r.node) return std::nullopt;
+    return r;
+  }
+
+  std::vector<example> collect_examples(const document& doc, const json& media, const std::string& pointer) {
+    std::vector<example> result;
+    if (auto ex = media.find("examples"); ex != media.end()) {
+      const std::string at = pointer_append(pointer, "examples");
+      if (!ex->is_object()) {
+        warn(doc, at, "examples must be a map of Example Objects; ignored");
+      } else {
+        for (const auto& [name, value] : ex->items()) {
+          auto r = deref(doc, value, pointer_append(at, name));
+          if (!r) continue;
+          if (!r->node->is_object()) {
+            warn(*r->doc, r->pointer, "an Example Object must be an object; ignored");
+            continue;
+          }
+          auto v = r->node->find("value");
+          if (v == r->node->end()) {
+            if (r->node->contains("externalValue"))
+              warn(*r->doc, r->pointer, "externalValue examples are not fetched; example '" + name + "' ignored");
+            continue;
+          }
+          result.push_back({name, &*v, pointer_append(r->pointer, "value")});
+        }
+      }
+    }
+    if (auto ex = media.find("example"); ex != media.end())
+      result.push_back({"example", &*ex, pointer_append(pointer, "example")});
+    return result;
+  }
+
+  std::vector<media_type> collect_content(const document& doc, const json& owner, const std::string& pointer,
+                                          direction dir) {
+    std::vector<media_type> result;
+    auto content = owner.find("content");
+    if (content == owner.end()) return result;
+    const std::string at = pointer_append(pointer, "content");
+    if (!content->is_object()) {
+      error(doc, at, "content must be a map of media types");
+      return result;
+    }
+    for (const auto& [key, value] : content->items()) {
+      media_type m;
+      m.key = key;
+      m.doc = &doc;
+      m.pointer = pointer_append(at, key);
+      if (auto parsed = parse_media_type(key)) {
+        m.essence = std::move(parsed->first);
+        m.parameters = std::move(parsed->second);
+      } else {
+        // Keep it servable: the part before the first ';' is the essence.
+        warn(doc, m.pointer, "media type '" + key + "' is malformed; matched on '" +
+                                 to_lower(trim(std::string_view(key).substr(0, key.find(';')))) + "' only");
+        m.essence = to_lower(trim(std::string_view(key).substr(0, key.find(';'))));
+      }
+      if (!value.is_object()) {
+        error(doc, m.pointer, "a Media Type Object must be an object");
+        continue;
+      }
+      if (value.contains("schema")) m.schema = out.schemas_->add(doc, pointer_append(m.pointer, "schema"), dir);
+      m.examples = collect_examples(doc, value, m.pointer);
+      result.push_back(std::move(m));
+    }
+    return result;
+  }
+
+  std::optional<parameter> make_parameter(const document& doc, const json& raw, const std::string& raw_pointer) {
+    auto r = deref(doc, raw, raw_pointer);
+    if (!r) return std::nullopt;
+    const json& p = *r->node;
+    if (!p.is_object()) {
+      error(*r->doc, r->pointer, "a Parameter Object must be an object");
+      return std::nullopt;
+    }
+    parameter param;
+    param.pointer = r->pointer;
+    auto name = p.find("name");
+    auto in = p.find("in");
+    if (name == p.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
+      error(*r->doc, r->pointer, "parameter has no name");
+      return std::nullopt;
+    }
+    param.name = *name;
+    std::optional<param_location> where =
+        in != p.end() && in->is_string() ? parse_location(in->get_ref<const std::string&>()) : std::nullopt;
+    if (!where) {
+      error(*r->doc, pointer_append(r->pointer, "in"),
+            "parameter '" + param.name + "' must say where it is: in: path, query, header or cookie");
+      return std::nullopt;
+    }
+    param.in = *where;
+    param.required = p.value("required", false) == true;
+    if (param.in == param_location::path && !param.required)
+      warn(*r->doc, r->pointer, "path parameter '" + param.name + "' must be required: true; treated as required");
+    if (param.in == param_location::path) param.required = true;
+    const std::string default_style =
+        param.in == param_location::query || param.in == param_location::cookie ? "form" : "simple";
+    auto style = p.find("style");
+    param.style = style != p.end() && style->is_string() ? style->get<std::string>() : default_style;
+    auto explode = p.find("explode");
+    param.explode = explode != p.end() && explode->is_boolean() ? explode->get<bool>() : param.style == "form";
+    if (p.contains("schema")) {
+      param.schema = out.schemas_->add(*r->doc, pointer_append(r->pointer, "schema"), direction::request);
+    } else if (auto content = p.find("content"); content != p.end() && content->is_object() && content->size() == 1) {
+      auto media = content->begin();
+      if (media->is_object() && media->contains("schema"))
+        param.schema = out.schemas_->add(
+            *r->doc, pointer_append(pointer_append(pointer_append(r->pointer, "content"), media.key()), "schema"),
+            direction::request);
+    } else {
+      warn(*r->doc, r->pointer, "parameter '" + param.name + "' has neither schema nor content; any value accepted");
+    }
+    return param;
+  }
+
+  void add_parameters(const document& doc, const json& owner, const std::string& pointer,
+                      std::vector<parameter>& params) {
+    auto list = owner.find("parameters");
+    if (list == owner.end()) return;
+    const std::string at = pointer_append(pointer, "parameters");
+    if (!list->is_array()) {
+      error(doc, at, "parameters must be an array");
+      return;
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto p = make_parameter(doc, (*list)[i], pointer_append(at, std::to_string(i)));
+      if (!p) continue;
+      auto same = std::find_if(params.begin(), params.end(),
+                               [&](const parameter& q) { return q.name == p->name && q.in == p->in; });
+      if (same != params.end()) *same = std::move(*p);  // operation level overrides path level
+      else params.push_back(std::move(*p));
+    }
+  }
+
+  std::vector<std::vector<std::string>> parse_security(const document& doc, const json& list,
+                                                       const std::string& pointer) {
+    std::vector<std::vector<std::string>> result;
+    if (!list.is_array()) {
+      error(doc, pointer, "security must be an array of Security Requirement Objects");
+      return result;
+    }
+    const json* schemes = nullptr;
+    if (auto c = docs.root().root().find("components"); c != docs.root().root().end() && c->is_object())
+      if (auto s = c->find("securitySchemes"); s != c->end()) schemes = &*s;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      std::vector<std::string> names;
+      if (list[i].is_object()) {
+        for (const auto& [name, scopes] : list[i].items()) {
+          if (!schemes || !schemes->contains(name))
+            error(doc, pointer_append(pointer, std::to_string(i)),
+                  "security scheme '" + name + "' is not defined in components.securitySchemes");
+          names.push_back(name);
+        }
+      }
+      result.push_back(std::move(names));
+    }
+    return result;
+  }
+
+  void add_operation(const document& doc, const std::string& path, const json& item, const std::string& item_ptr,
+                     const std::vector<parameter>& path_params, const std::vector<std::vector<std::string>>& sec,
+                     const char* key, http_method method) {
+    auto found = item.find(key);
+    if (found == item.end()) return;
+    const std::string op_ptr = pointer_append(item_ptr, key);
+    if (!found->is_object()) {
+      error(doc, op_ptr, "an Operation Object must be an object");
+      return;
+    }
+    const json& o = *found;
+    operation op;
+    op.method = method;
+    op.path = path;
+    op.doc = &doc;
+    op.pointer = op_ptr;
+    if (auto id = o.find("operationId"); id != o.end() && id->is_string()) op.operation_id = *id;
+    else op.operation_id = std::string(method_name(method)) + " " + path;
+    op.parameters = path_params;
+    add_parameters(doc, o, op_ptr, op.parameters);
+
+    // Every template variable needs a path parameter, and the other way round.
+    std::set<std::string> template_names;
+    for (std::size_t open = path.find('{'); open != std::string::npos; open = path.find('{', open + 1)) {
+      const std::size_t close = path.find('}', open);
+      if (close == std::string::npos) break;
+      template_names.insert(path.substr(open + 1, close - open - 1));
+    }
+    for (const auto& name : template_names)
+      if (std::none_of(op.parameters.begin(), op.parameters.end(),
+                       [&](const parameter& p) { return p.in == param_location::path && p.name == name; }))
+        warn(doc, op_ptr, "path parameter '" + name + "' of " + path + " is not declared; any value accepted");
+    for (const auto& p : op.parameters)
+      if (p.in == param_location::path && !template_names.count(p.name))
+        warn(doc, p.pointer, "path parameter '" + p.name + "' does not appear in the path " + path);
+
+    if (auto body = o.find("requestBody"); body != o.end()) {
+      if (auto r = deref(doc, *body, pointer_append(op_ptr, "requestBody"))) {
+        request_body b;
+        b.pointer = r->pointer;
+        b.required = r->node->is_object() && r->node->value("required", false) == true;
+        if (r->node->is_object()) b.content = collect_content(*r->doc, *r->node, r->pointer, direction::request);
+        else error(*r->doc, r->pointer, "a Request Body Object must be an object");
+        op.body = std::move(b);
+      }
+    }
+
+    const std::string resp_ptr = pointer_append(op_ptr, "responses");
+    auto responses = o.find("responses");
+    if (responses == o.end() || !responses->is_object()) {
+      error(doc, op_ptr, op.operation_id + " has no responses map");
+    } else {
+      if (responses->empty())
+        warn(doc, resp_ptr, op.operation_id + " declares no responses (responses: {}); the mock answers 200 {}");
+      for (const auto& [status, value] : responses->items()) {
+        const std::string at = pointer_append(resp_ptr, status);
+        const bool valid_status = status == "default" ||
+                                  (status.size() == 3 && status[0] >= '1' && status[0] <= '5' &&
+                                   ((std::isdigit(static_cast<unsigned char>(status[1])) &&
+                                     std::isdigit(static_cast<unsigned char>(status[2]))) ||
+                                    (status[1] == 'X' && status[2] == 'X') || (status[1] == 'x' && status[2] == 'x')));
+        if (!valid_status) {
+          if (!status.starts_with("x-")) error(doc, at, "'" + status + "' is not an HTTP status code, a range like 2XX, or default");
+          continue;
+        }
+        auto r = deref(doc, value, at);
+        if (!r) continue;
+        response resp;
+        resp.status = status;
+        resp.pointer = r->pointer;
+        if (r->node->is_object()) resp.content = collect_content(*r->doc, *r->node, r->pointer, direction::response);
+        else error(*r->doc, r->pointer, "a Response Object must be an object");
+        op.responses.push_back(std::move(resp));
+      }
+    }
+
+    if (auto s = o.find("security"); s != o.end()) op.security = parse_security(doc, *s, pointer_append(op_ptr, "security"));
+    else op.security = sec;
+
+    const auto index = static_cast<std::uint32_t>(out.operations_.size());
+    if (auto err = out.router_.add(method, path, index)) {
+      error(doc, op_ptr, *err);
+      return;
+    }
+    out.operations_.push_back(std::move(op));
+  }
+
+  void build() {
+    const document& doc = docs.root();
+    const json& root = doc.root();
+    std::vector<std::vector<std::string>> global_security;
+    if (auto s = root.find("security"); s != root.end()) global_security = parse_security(doc, *s, "/security");
+
+    auto paths = root.find("paths");
+    if (paths == root.end() || !paths->is_object()) {
+      error(doc, "", "the document has no paths object");
+      return;
+    }
+    for (const auto& [path, raw_item] : paths->items()) {
+      const std::string raw_ptr = pointer_append("/paths", path);
+      if (path.starts_with("x-")) continue;
+      if (path.empty() || path.front() != '/') {
+        error(doc, raw_ptr, "path '" + path + "' must start with '/'");
+        continue;
+      }
+      auto item = deref(doc, raw_item, raw_ptr);
+      if (!item) continue;
+      if (!item->node->is_object()) {
+        error(*item->doc, item->pointer, "a Path Item Object must be an object");
+        continue;
+      }
+      std::vector<parameter> path_params;
+      add_parameters(*item->doc, *item->node, item->pointer, path_params);
+      for (const auto& [key, method] : path_item_methods)
+        add_operation(*item->doc, path, *item->node, item->pointer, path_params, global_security, key, method);
+    }
+    std::map<std::string, std::size_t> ids;
+    for (const auto& op : out.operations_)
+      if (++ids[op.operation_id] == 2) warn(*op.doc, op.pointer, "operationId '" + op.operation_id + "' is used more than once");
+  }
+};
+
+contract::build_result contract::build(std::shared_ptr<const document_set> docs, std::string base_path) {
+  std::shared_ptr<contract> c(new contract());
+  c->docs_ = std::move(docs);
+  c->schemas_ = std::make_unique<schema_registry>(*c->docs_);
+  c->router_.set_base_path(std::move(base_path));
+  contract_builder builder{*c->docs_, *c, {}};
+  builder.build();
+  diagnostics problems = std::move(builder.problems);
+  diagnostics schema_problems = c->schemas_->compile();
+  problems.insert(problems.end(), std::make_move_iterator(schema_problems.begin()),
+                  std::make_move_iterator(schema_problems.end()));
+  build_result result;
+  result.problems = std::move(problems);
+  if (!has_errors(result.problems)) result.value = std::move(c);
+  return result;
+}
+
+namespace {
+contract::build_result finish(load_result loaded, std::string base_path) {
+  if (!loaded.ok()) return {nullptr, std::move(loaded.problems)};
+  auto built = contract::build(std::move(loaded.docs), std::move(base_path));
+  loaded.problems.insert(loaded.problems.end(), std::make_move_iterator(built.problems.begin()),
+                         std::make_move_iterator(built.problems.end()));
+  built.problems = std::move(loaded.problems);
+  return built;
+}
+}  // namespace
+
+contract::build_result load_contract_file(const std::string& path, std::string base_path) {
+  return finish(load_openapi_file(path), std::move(base_path));
+}
+
+contract::build_result load_contract_text(std::string_view text, std::string name, std::string base_path) {
+  return finish(load_openapi_text(text, std::move(name)), std::move(base_path));
+}
+
+}  // namespace specgate::validator

@@ -1,0 +1,114 @@
+#pragma once
+// The compiled contract: every operation of an OpenAPI document with its
+// parameters, bodies, responses and security, the router over them, and the
+// compiled schemas. Built once at load, immutable, shared by every thread.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "validator/diagnostic.h"
+#include "validator/document.h"
+#include "validator/loader.h"
+#include "validator/router.h"
+#include "validator/schema.h"
+
+namespace specgate::validator {
+
+enum class param_location { path, query, header, cookie };
+std::string_view location_name(param_location l);
+
+struct parameter {
+  std::string name;
+  param_location in = param_location::query;
+  bool required = false;
+  std::string style;     // as declared or the default for its location
+  bool explode = false;  // as declared or the default for its style
+  schema_id schema = no_schema;
+  std::string pointer;   // of the Parameter Object (after $ref)
+};
+
+struct example {
+  std::string name;           // key in `examples`, or "example" for the single one
+  const json* value = nullptr;
+  std::string pointer;        // of the value
+};
+
+struct media_type {
+  std::string key;      // as declared: "application/json; Elastic-Api-Version=2023-10-31"
+  std::string essence;  // lower case type/subtype: "application/json"
+  std::vector<std::pair<std::string, std::string>> parameters;  // lower-case names, values as declared
+  schema_id schema = no_schema;
+  std::vector<example> examples;
+  const document* doc = nullptr;  // the file the Media Type Object is in
+  std::string pointer;            // of the Media Type Object, in `doc`
+};
+
+// Parses "type/subtype; a=b; c=\"d\"" into essence + parameters; nullopt if malformed.
+std::optional<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> parse_media_type(
+    std::string_view text);
+
+struct request_body {
+  bool required = false;
+  std::vector<media_type> content;
+  std::string pointer;
+};
+
+struct response {
+  std::string status;  // "200", "2XX", "default"
+  std::vector<media_type> content;
+  std::string pointer;
+};
+
+struct operation {
+  http_method method = http_method::get;
+  std::string path;          // template: "/api/fleet/agents/{agentId}"
+  std::string operation_id;  // as declared, or "METHOD /path" when missing
+  std::vector<parameter> parameters;  // path-item ones merged in (operation wins)
+  std::optional<request_body> body;
+  std::vector<response> responses;    // in declaration order
+  // Alternatives, each a set of scheme names that must all be satisfied; empty = no security.
+  std::vector<std::vector<std::string>> security;
+  const document* doc = nullptr;
+  std::string pointer;  // "/paths/~1api~1cases/delete"
+
+  // First declared success response (2xx, then 2XX, then default), or nullptr.
+  const response* success_response() const;
+};
+
+class contract {
+ public:
+  const std::vector<operation>& operations() const { return operations_; }
+  const router& routes() const { return router_; }
+  const schema_registry& schemas() const { return *schemas_; }
+  const document_set& docs() const { return *docs_; }
+  const std::shared_ptr<const document_set>& docs_ptr() const { return docs_; }
+
+  const operation* find(std::string_view operation_id) const;
+
+  struct build_result {
+    std::shared_ptr<const contract> value;  // null when the document cannot be served
+    diagnostics problems;                   // every load, structure and schema problem
+  };
+  // Builds from a loaded document set; `base_path` prefixes every route.
+  static build_result build(std::shared_ptr<const document_set> docs, std::string base_path = {});
+
+  contract(const contract&) = delete;
+  contract& operator=(const contract&) = delete;
+
+ private:
+  contract() = default;
+  std::shared_ptr<const document_set> docs_;
+  std::vector<operation> operations_;
+  router router_;
+  std::unique_ptr<schema_registry> schemas_;
+  friend struct contract_builder;
+};
+
+// Loads a file (or text) and builds its contract in one step; diagnostics from both.
+contract::build_result load_contract_file(const std::string& path, std::string base_path = {});
+contract::build_result load_contract_text(std::string_view text, std::string name, std::string base_path = {});
+
+}  // namespace specgate::validator

@@ -1,0 +1,59 @@
+#pragma once
+// Maps (method, path) to an operation. Path templates from the spec; literal
+// segments win over templated ones (/api/fleet/agents/setup is not
+// /api/fleet/agents/{agentId}); segments are percent-decoded; a trailing
+// slash is ignored (Kibana strips it); every /api path is also reachable
+// under Kibana's space prefix /s/{space_id}; an optional base path prefixes
+// everything.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace specgate::validator {
+
+// HTTP methods OpenAPI path items know; index into a path item's operations.
+enum class http_method : std::uint8_t { get, put, post, delete_, options, head, patch, trace, count_ };
+std::optional<http_method> parse_method(std::string_view method);  // case-sensitive, as HTTP says
+std::string_view method_name(http_method m);                      // "GET"
+
+struct route_match {
+  std::uint32_t operation = 0;  // index into the contract's operations
+  // Path parameters in template order: name -> percent-decoded value.
+  std::vector<std::pair<std::string_view, std::string>> path_params;
+  std::string space_id;  // set when the request came in under /s/{space_id}
+};
+
+class router {
+ public:
+  router();
+  ~router();
+  router(router&&) noexcept;
+  router& operator=(router&&) noexcept;
+
+  // Adds a route; returns an error message when the template is malformed
+  // ("{" without "}", empty name) or the method+template is already taken.
+  std::optional<std::string> add(http_method method, std::string_view path_template, std::uint32_t operation);
+
+  // Strips `base_path` ("" or "/kibana") before matching; requests outside it do not match.
+  void set_base_path(std::string base_path);
+
+  // `path` is the request-target without its query string. HEAD falls back to GET.
+  std::optional<route_match> match(std::string_view method, std::string_view path) const;
+
+ private:
+  struct node;
+  std::unique_ptr<node> root_;
+  std::string base_path_;
+  std::vector<std::vector<std::string>> param_names_;  // per operation, template order; route_match points here
+
+  bool match_segments(const node& n, std::string_view rest, http_method m, route_match& out) const;
+};
+
+// Percent-decodes `in` into `out`; false when an escape is malformed.
+bool percent_decode(std::string_view in, std::string& out);
+
+}  // namespace specgate::validator
