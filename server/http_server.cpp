@@ -8,11 +8,14 @@
 #include <utility>
 #include <vector>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 
 #include "server/listener.h"
 #include "server/server_state.h"
@@ -58,6 +61,9 @@ std::string make_tls_context(const server_options& o, std::optional<ssl::context
   ctx.use_private_key_file(o.tls_key, ssl::context::pem, ec);
   if (ec) {
     out.reset();
+    if (ec.category() == net::error::get_ssl_category() &&
+        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH)
+      return "TLS private key " + o.tls_key + " does not match certificate " + o.tls_cert;
     return "cannot load TLS private key " + o.tls_key + ": " + ec.message();
   }
   if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {

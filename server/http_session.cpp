@@ -394,6 +394,7 @@ class http_session final : public session_base {
                   req_.target);
       internal_error();
     }
+    if (state_->stopping.load()) keep_alive_ = false;  // stop() came while the handler ran
     do_write();
   }
 
@@ -505,7 +506,7 @@ class http_session final : public session_base {
 
   // --- closing -------------------------------------------------------------
 
-  void close_now() {
+  void close_now() { fprintf(stderr, "close_now phase=%d\n", (int)phase_);
     if (phase_ == phase::closed) return;
     phase_ = phase::closed;
     error_code ec;

@@ -39,6 +39,5 @@ class mock_service {
 
 // Kibana's error body: {"statusCode":404,"error":"Not Found","message":"Not Found"}.
 std::string kibana_error_body(int status, std::string_view message);
-std::string_view reason_phrase(int status);
 
 }  // namespace specgate::server

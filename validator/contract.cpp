@@ -276,10 +276,7 @@ struct contract_builder {
     auto found = item.find(key);
     if (found == item.end()) return;
     const std::string op_ptr = pointer_append(item_ptr, key);
-    if (!found->is_object()) {
-      error(doc, op_ptr, "an Operation Object must be an object");
-      return;
-    }
+    if (!found->is_object()) return;  // reported by the loader
     const json& o = *found;
     operation op;
     op.method = method;
@@ -319,9 +316,9 @@ struct contract_builder {
 
     const std::string resp_ptr = pointer_append(op_ptr, "responses");
     auto responses = o.find("responses");
-    if (responses == o.end() || !responses->is_object()) {
-      error(doc, op_ptr, op.operation_id + " has no responses map");
-    } else {
+    if (responses == o.end()) {
+      error(doc, op_ptr, op.operation_id + " has no responses");
+    } else if (responses->is_object()) {  // a non-object is reported by the loader
       if (responses->empty())
         warn(doc, resp_ptr, op.operation_id + " declares no responses (responses: {}); the mock answers 200 {}");
       for (const auto& [status, value] : responses->items()) {
@@ -371,16 +368,10 @@ struct contract_builder {
     for (const auto& [path, raw_item] : paths->items()) {
       const std::string raw_ptr = pointer_append("/paths", path);
       if (path.starts_with("x-")) continue;
-      if (path.empty() || path.front() != '/') {
-        error(doc, raw_ptr, "path '" + path + "' must start with '/'");
-        continue;
-      }
+      if (path.empty() || path.front() != '/') continue;  // reported by the loader
       auto item = deref(doc, raw_item, raw_ptr);
       if (!item) continue;
-      if (!item->node->is_object()) {
-        error(*item->doc, item->pointer, "a Path Item Object must be an object");
-        continue;
-      }
+      if (!item->node->is_object()) continue;  // reported by the loader
       std::vector<parameter> path_params;
       add_parameters(*item->doc, *item->node, item->pointer, path_params);
       for (const auto& [key, method] : path_item_methods)
@@ -410,12 +401,16 @@ contract::build_result contract::build(std::shared_ptr<const document_set> docs,
 }
 
 namespace {
+// Builds even when the loader found errors, so that every problem is reported
+// at once; the contract is only handed out when there are none.
 contract::build_result finish(load_result loaded, std::string base_path) {
-  if (!loaded.ok()) return {nullptr, std::move(loaded.problems)};
+  if (!loaded.docs) return {nullptr, std::move(loaded.problems)};
+  const bool load_ok = loaded.ok();
   auto built = contract::build(std::move(loaded.docs), std::move(base_path));
   loaded.problems.insert(loaded.problems.end(), std::make_move_iterator(built.problems.begin()),
                          std::make_move_iterator(built.problems.end()));
   built.problems = std::move(loaded.problems);
+  if (!load_ok) built.value.reset();
   return built;
 }
 }  // namespace

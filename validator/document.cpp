@@ -131,21 +131,33 @@ diagnostic document::make_diagnostic(std::string_view pointer, std::string messa
 
 // ---------------------------------------------------------------- pointers
 
-std::string escape_pointer_token(std::string_view token) {
-  std::string out;
-  out.reserve(token.size());
+namespace {
+void append_escaped(std::string& out, std::string_view token) {
+  if (token.find_first_of("~/") == std::string_view::npos) {
+    out += token;
+    return;
+  }
   for (char c : token) {
     if (c == '~') out += "~0";
     else if (c == '/') out += "~1";
     else out += c;
   }
+}
+}  // namespace
+
+std::string escape_pointer_token(std::string_view token) {
+  std::string out;
+  out.reserve(token.size());
+  append_escaped(out, token);
   return out;
 }
 
 std::string pointer_append(std::string_view pointer, std::string_view token) {
-  std::string out(pointer);
+  std::string out;
+  out.reserve(pointer.size() + 1 + token.size());
+  out += pointer;
   out += '/';
-  out += escape_pointer_token(token);
+  append_escaped(out, token);
   return out;
 }
 
@@ -209,6 +221,7 @@ json unsigned_number(std::string_view digits, int base) {
   std::uint64_t v = 0;
   auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
   if (ec == std::errc() && p == digits.data() + digits.size()) return json(v);
+  if (base == 10) return json(strtod_copy(digits));
   double d = 0;
   for (char c : digits) {
     int digit = is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
@@ -370,7 +383,8 @@ class builder {
     bool is_key = false;    // this container is a (complex) mapping key
     bool have_key = false;  // maps: key read, waiting for the value
     bool drop_value = false;  // maps: the value for the current key is dropped
-    std::string key;
+    std::string key;                       // maps: key read, not yet inserted
+    const std::string* open_key = nullptr;  // maps: key of the open child container
     source_position key_position;
     std::size_t pending_start = 0;  // arrays: first index of this array's entries in pending_
     std::string anchor;             // non-empty: register as anchor when complete
@@ -427,7 +441,7 @@ std::string builder::current_pointer() const {
   for (std::size_t i = 0; i + 1 < stack_.size(); ++i) {
     const frame& parent = stack_[i];
     if (parent.is_map) {
-      pointer = pointer_append(pointer, parent.key);
+      pointer = pointer_append(pointer, parent.open_key != nullptr ? *parent.open_key : "");
     } else {
       std::size_t n = parent.node->size();
       pointer = pointer_append(pointer, std::to_string(n == 0 ? 0 : n - 1));
@@ -448,23 +462,30 @@ builder::inserted builder::insert(json&& value, source_position pos) {
   frame& f = stack_.back();
   if (f.is_map) {
     auto& obj = f.node->get_ref<json::object_t&>();
-    f.have_key = false;
     if (f.drop_value) {
       f.drop_value = false;
+      f.have_key = false;
+      f.open_key = &f.key;
       return {&dropped_.emplace_back(std::move(value)), true};
     }
     if (f.discard) {
       // Already inside dropped data: the last value wins, nothing is recorded.
-      json& slot = obj[std::move(f.key)];
-      slot = std::move(value);
-      return {&slot, true};
+      auto [it, fresh] = obj.insert_or_assign(std::move(f.key), std::move(value));
+      f.have_key = false;
+      f.open_key = &it->first;
+      return {&it->second, true};
     }
+    // try_emplace leaves key and value alone when the key exists.
     auto [it, fresh] = obj.try_emplace(std::move(f.key), std::move(value));
     if (!fresh) {
-      error(f.key_position, "duplicate key '" + it->first +
+      error(f.key_position, "duplicate key '" + f.key +
                                 "' in mapping: the first value is kept, this one is ignored");
+      f.have_key = false;
+      f.open_key = &f.key;
       return {&dropped_.emplace_back(std::move(value)), true};
     }
+    f.have_key = false;
+    f.open_key = &it->first;
     positions_.emplace_back(&it->second, pos);
     return {&it->second, false};
   }

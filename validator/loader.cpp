@@ -35,6 +35,7 @@ int hex_value(char c) {
 }
 
 std::optional<std::string> percent_decode(std::string_view s) {
+  if (s.find('%') == std::string_view::npos) return std::string(s);
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -353,8 +354,13 @@ class ref_scanner {
       for (const auto& [k, child] : obj) {
         if (!names && is_literal_key(k)) continue;
         const std::size_t len = pointer_.size();
-        pointer_ += '/';
-        pointer_ += escape_pointer_token(k);
+        if (k.find_first_of("~/") == std::string::npos) {
+          pointer_ += '/';
+          pointer_ += k;
+        } else {
+          pointer_ += '/';
+          pointer_ += escape_pointer_token(k);
+        }
         visit(child, !names && is_names_key(k));
         pointer_.resize(len);
       }
@@ -444,11 +450,12 @@ load_result load(parse_result entry, const std::string& entry_key, const std::st
   auto set = std::make_shared<document_set>(docs, *version, dirs);
 
   // Resolve every $ref one hop; then follow every chain to a definition.
-  std::unordered_set<const json*> site_nodes;
-  for (const auto& s : sites) site_nodes.insert(s.node);
+  // First hops of the sites, kept for the chain walk (a failed one is reported here).
+  std::unordered_map<const json*, step_result> first_hop;
+  first_hop.reserve(sites.size());
   for (const auto& s : sites) {
     const std::string& ref = s.ref->get_ref<const std::string&>();
-    step_result r = step(*set, s.doc, ref);
+    step_result& r = first_hop.emplace(s.node, step(*set, s.doc, ref)).first->second;
     if (r.node != nullptr) continue;
     std::string why = r.error;
     if (ref_parts parts = parse_ref(ref); parts.has_file && parts.error.empty() && !parts.remote) {
@@ -502,9 +509,11 @@ load_result load(parse_result entry, const std::string& entry_key, const std::st
       memo.emplace(cur.node, state::in_progress);
       path.push_back(cur);
       const json* ref = ref_member(*cur.node);
-      step_result r = step(*set, cur.doc, ref->get_ref<const std::string&>());
+      auto known = first_hop.find(cur.node);
+      step_result r = known != first_hop.end() ? known->second
+                                               : step(*set, cur.doc, ref->get_ref<const std::string&>());
       if (r.node == nullptr) {
-        if (site_nodes.count(cur.node) == 0)  // not reported above: a $ref inside literal data
+        if (known == first_hop.end())  // not reported above: a $ref inside literal data
           problems.push_back(site_diagnostic(*docs[cur.doc], ref, cur.pointer,
                                              "unresolvable $ref '" + ref->get<std::string>() +
                                                  "' (reached through a $ref chain): " + r.error));

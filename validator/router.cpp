@@ -126,7 +126,8 @@ bool router::match_segments(const node& n, std::string_view rest, http_method m,
   const std::size_t slash = rest.find('/');
   const std::string_view raw = rest.substr(0, slash);
   std::string_view next = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-  if (raw.empty()) return false;  // "//": an empty segment matches nothing
+  // An empty segment ("//", or a second trailing slash) matches nothing.
+  if (raw.empty() || (slash != std::string_view::npos && next.empty())) return false;
   std::string decoded_storage;
   std::string_view segment = raw;
   if (raw.find('%') != std::string_view::npos) {

@@ -85,7 +85,10 @@ struct location {
 
 struct schema_registry::impl {
   const document_set& docs;
-  bool direction_sensitive = false;  // does any document use readOnly/writeOnly?
+  // readOnly/writeOnly only matter when some schema uses them; until one is
+  // seen, one translation serves both directions.
+  bool direction_sensitive = false;
+  bool saw_read_write_only = false;
 
   std::vector<location> locations;                      // index = definition number
   std::unordered_map<std::string, std::uint32_t> by_key;  // "doc|dir|pointer" -> location index
@@ -93,6 +96,7 @@ struct schema_registry::impl {
 
   struct entry {
     std::uint32_t location;
+    direction dir;
     const valijson::Subschema* subschema = nullptr;
     std::unique_ptr<valijson::Schema> own;  // only when compiled alone after a shared failure
   };
@@ -135,6 +139,20 @@ struct schema_registry::impl {
   json translate_ref(const document& doc, const json& node, const std::string& ptr, direction dir);
   void apply_nullable(json& out);
   void translate_all();
+  void restart() {
+    std::vector<location> registered;
+    for (const auto& e : entries) registered.push_back({locations[e.location].doc, locations[e.location].pointer, e.dir});
+    locations.clear();
+    by_key.clear();
+    pending.clear();
+    entry_by_location.clear();
+    root = json::object();
+    problems.clear();
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      entries[i].location = location_of(*registered[i].doc, registered[i].pointer, registered[i].dir);
+      entry_by_location[entries[i].location] = static_cast<schema_id>(i);
+    }
+  }
   void compile_shared();
   void compile_alone(entry& e, std::uint32_t index);
 };
@@ -207,6 +225,7 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
 
   for (const auto& [key, value] : node.items()) {
     const std::string at = pointer_append(ptr, key);
+    if ((key == "readOnly" || key == "writeOnly") && value == true) saw_read_write_only = true;
     if (key.starts_with("x-") || contains(annotation_keywords, key)) continue;
     if (key == "type") {
       if (value.is_string() && is_schema_type(value.get_ref<const std::string&>())) {
@@ -237,7 +256,8 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
       out[key] = sub(value, at);
     } else if (key == "required") {
       if (!value.is_array() || !std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); })) {
-        warn(doc, at, "required must be an array of property names, found " + type_name(value) +
+        warn(doc, at, "required must be an array of property names, found " +
+                          (value.is_array() ? std::string("an array holding non-strings") : type_name(value)) +
                           "; it requires nothing");
         continue;
       }
@@ -369,35 +389,25 @@ void schema_registry::impl::compile_alone(entry& e, std::uint32_t index) {
   }
 }
 
-schema_registry::schema_registry(const document_set& docs) : impl_(std::make_unique<impl>(docs)) {
-  // readOnly/writeOnly only matter when some schema uses them; otherwise one
-  // translation serves both directions.
-  for (const auto& doc : docs.documents()) {
-    std::vector<const json*> stack{&doc->root()};
-    while (!stack.empty() && !impl_->direction_sensitive) {
-      const json* n = stack.back();
-      stack.pop_back();
-      if (n->is_object()) {
-        if (n->contains("readOnly") || n->contains("writeOnly")) impl_->direction_sensitive = true;
-        for (const auto& [k, v] : n->items()) if (v.is_structured()) stack.push_back(&v);
-      } else if (n->is_array()) {
-        for (const auto& v : *n) if (v.is_structured()) stack.push_back(&v);
-      }
-    }
-  }
-}
+schema_registry::schema_registry(const document_set& docs) : impl_(std::make_unique<impl>(docs)) {}
 
 schema_registry::~schema_registry() = default;
 
 schema_id schema_registry::add(const document& doc, std::string_view pointer, direction dir) {
   const std::uint32_t loc = impl_->location_of(doc, std::string(pointer), dir);
   auto [it, inserted] = impl_->entry_by_location.try_emplace(loc, static_cast<schema_id>(impl_->entries.size()));
-  if (inserted) impl_->entries.push_back({loc, nullptr, nullptr});
+  if (inserted) impl_->entries.push_back({loc, dir, nullptr, nullptr});
   return it->second;
 }
 
 diagnostics schema_registry::compile() {
   impl_->translate_all();
+  if (impl_->saw_read_write_only && !impl_->direction_sensitive) {
+    // readOnly/writeOnly change `required` per direction: translate again, per direction.
+    impl_->direction_sensitive = true;
+    impl_->restart();
+    impl_->translate_all();
+  }
   impl_->compile_shared();
   return std::move(impl_->problems);
 }

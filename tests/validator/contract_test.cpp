@@ -146,6 +146,42 @@ TEST(contract, schema_defects_are_reported_with_their_pointer) {
   EXPECT_TRUE(has("/additionalproperties", "did you mean 'additionalProperties'"));
 }
 
+TEST(contract, read_only_and_write_only_depend_on_the_direction) {
+  auto built = build_text(R"(openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /users:
+    post:
+      requestBody:
+        content:
+          application/json: {schema: {$ref: '#/components/schemas/user'}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/user'}}
+components:
+  schemas:
+    user:
+      type: object
+      required: [id, password, name]
+      properties:
+        id: {type: string, readOnly: true}
+        password: {type: string, writeOnly: true}
+        name: {type: string}
+)");
+  ASSERT_TRUE(built.value);
+  const auto& op = built.value->operations().at(0);
+  const auto& s = built.value->schemas();
+  const schema_id request = op.body->content.at(0).schema;
+  const schema_id response = op.responses.at(0).content.at(0).schema;
+  EXPECT_NE(request, response);
+  EXPECT_TRUE(s.is_valid(request, json::parse(R"({"password":"p","name":"n"})")));
+  EXPECT_FALSE(s.is_valid(request, json::parse(R"({"id":"1","name":"n"})")));
+  EXPECT_TRUE(s.is_valid(response, json::parse(R"({"id":"1","name":"n"})")));
+  EXPECT_FALSE(s.is_valid(response, json::parse(R"({"password":"p","name":"n"})")));
+}
+
 TEST(contract, refuses_structural_errors_with_all_of_them) {
   auto built = build_text(R"(openapi: 3.0.3
 info: {title: t, version: '1'}
