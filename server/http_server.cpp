@@ -117,7 +117,13 @@ std::string http_server::start() {
     if (ec || results.empty())
       return "cannot listen on " + host + ":" + std::to_string(o.port) + ": cannot resolve host: " +
              (ec ? ec.message() : std::string("no address"));
+    // "localhost" resolves to ::1 and 127.0.0.1: prefer IPv4, as most clients try it.
     endpoint = results.begin()->endpoint();
+    for (const auto& r : results)
+      if (r.endpoint().address().is_v4()) {
+        endpoint = r.endpoint();
+        break;
+      }
   }
   const std::string display =
       (endpoint.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(o.port);

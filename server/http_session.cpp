@@ -506,7 +506,7 @@ class http_session final : public session_base {
 
   // --- closing -------------------------------------------------------------
 
-  void close_now() { fprintf(stderr, "close_now phase=%d\n", (int)phase_);
+  void close_now() {
     if (phase_ == phase::closed) return;
     phase_ = phase::closed;
     error_code ec;

@@ -1,7 +1,6 @@
 #include "server/listener.h"
 
 #include <csignal>
-#include <cstdio>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
@@ -110,7 +109,7 @@ void listener::poll_drain() {
   timer_.async_wait(beast::bind_front_handler(&listener::on_drain_tick, shared_from_this()));
 }
 
-void listener::on_drain_tick(error_code ec) { fprintf(stderr, "tick %s empty=%d\n", ec.message().c_str(), (int)state_->no_sessions());
+void listener::on_drain_tick(error_code ec) {
   if (ec) return;
   if (state_->no_sessions()) return;
   if (std::chrono::steady_clock::now() - stop_started_ >= state_->options.shutdown_grace) {

@@ -106,25 +106,55 @@ std::pair<std::shared_ptr<const mock_service>, validator::diagnostics> mock_serv
   auto service = std::make_shared<mock_service>();
   validator::diagnostics problems;
   service->contract_ = std::move(contract);
+  service->validator_ = std::make_unique<validator::request_validator>(*service->contract_);
   const auto& ops = service->contract_->operations();
   service->answers_.reserve(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) service->answers_.push_back(prepare(*service->contract_, i, problems));
   return {std::move(service), std::move(problems)};
 }
 
+std::string violations_header(const validator::violations& found, std::size_t max_bytes) {
+  std::string out = "[";
+  std::size_t written = 0;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const auto& v = found[i];
+    json entry = {{"location", validator::location_name(v.location)}, {"code", v.code}};
+    if (!v.name.empty()) entry["name"] = v.name;
+    if (!v.instance_pointer.empty()) entry["pointer"] = v.instance_pointer;
+    if (!v.schema_pointer.empty()) entry["schemaPointer"] = v.schema_pointer;
+    if (!v.keyword.empty()) entry["keyword"] = v.keyword;
+    if (!v.expected.empty()) entry["expected"] = v.expected;
+    if (!v.found.empty()) entry["found"] = v.found;
+    entry["message"] = v.message;
+    std::string text = entry.dump(-1, ' ', true);  // ASCII only: safe in a header
+    const std::size_t left = found.size() - i - 1;
+    const std::size_t reserve = left > 0 ? 32 : 0;  // room for {"omitted":N}
+    if (out.size() + text.size() + 2 + reserve > max_bytes) break;
+    if (written++) out += ',';
+    out += text;
+  }
+  if (written < found.size()) {
+    if (written) out += ',';
+    out += "{\"omitted\":" + std::to_string(found.size() - written) + "}";
+  }
+  out += ']';
+  return out;
+}
+
 void mock_service::handle(const http_request& request, http_response& response) const {
-  std::string_view target = request.target;
-  const std::size_t query = target.find('?');
-  const std::string_view path = target.substr(0, query);
-  auto match = contract_->routes().match(request.method, path);
-  if (!match) {
-    response.status = 404;
+  validator::request_input input{request.method, request.target, request.headers, request.body};
+  const validator::request_outcome outcome = validator_->check(input);
+  if (!outcome.found.empty()) {
+    const auto& first = outcome.found.front();
+    response.status = first.status;
     response.set_header("content-type", "application/json; charset=utf-8");
-    response.body = kibana_error_body(404, "Not Found");
+    response.set_header("specgate-violations", violations_header(outcome.found));
+    response.body = kibana_error_body(first.status, first.status == 404   ? std::string_view("Not Found")
+                                                    : first.status == 401 ? std::string_view("Unauthorized")
+                                                                          : std::string_view(first.message));
     return;
   }
-  // Request validation (security, kbn-xsrf, parameters, body) plugs in here.
-  const canned_response& answer = answers_[match->operation];
+  const canned_response& answer = answers_[outcome.route->operation];
   response.status = answer.status;
   for (const auto& [name, value] : answer.headers) response.headers.emplace_back(name, value);
   if (!answer.content_type.empty()) response.headers.emplace_back("content-type", answer.content_type);

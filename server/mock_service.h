@@ -8,6 +8,7 @@
 
 #include "server/http_types.h"
 #include "validator/contract.h"
+#include "validator/request_validator.h"
 
 namespace specgate::server {
 
@@ -34,8 +35,14 @@ class mock_service {
 
  private:
   std::shared_ptr<const validator::contract> contract_;
+  std::unique_ptr<validator::request_validator> validator_;
   std::vector<canned_response> answers_;  // by operation index
 };
+
+// Every violation as a JSON array for the `specgate-violations` header, at
+// most `max_bytes` long; when entries must be left out, the last element says
+// how many: {"omitted":N}. Never cut silently.
+std::string violations_header(const validator::violations& found, std::size_t max_bytes = 8192);
 
 // Kibana's error body: {"statusCode":404,"error":"Not Found","message":"Not Found"}.
 std::string kibana_error_body(int status, std::string_view message);

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -47,13 +48,20 @@ struct server_state {
     std::lock_guard lock(mutex_);
     return sessions_.empty();
   }
-  // f(std::shared_ptr<session_base>) for every live session. A session being
-  // destroyed blocks in remove() meanwhile, so the raw pointer stays valid.
+  // f(std::shared_ptr<session_base>) for every live session. The pointers are
+  // collected under the lock (a session being destroyed blocks in remove()
+  // meanwhile, so each raw pointer is valid) and used after it: f, or the last
+  // reference dropping, may run a session's destructor, which takes the lock.
   template <class F>
   void for_each_session(F f) const {
-    std::lock_guard lock(mutex_);
-    for (session_base* s : sessions_)
-      if (auto sp = s->weak_from_this().lock()) f(sp);
+    std::vector<std::shared_ptr<session_base>> live;
+    {
+      std::lock_guard lock(mutex_);
+      live.reserve(sessions_.size());
+      for (session_base* s : sessions_)
+        if (auto sp = s->weak_from_this().lock()) live.push_back(std::move(sp));
+    }
+    for (const auto& sp : live) f(sp);
   }
 
   void log(std::string_view message) const;

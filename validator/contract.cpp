@@ -162,9 +162,25 @@ struct contract_builder {
         m.parameters = std::move(parsed->second);
       } else {
         // Keep it servable: the part before the first ';' is the essence.
-        warn(doc, m.pointer, "media type '" + key + "' is malformed; matched on '" +
-                                 to_lower(trim(std::string_view(key).substr(0, key.find(';')))) + "' only");
-        m.essence = to_lower(trim(std::string_view(key).substr(0, key.find(';'))));
+        // Keep it servable: every part that looks like type/subtype is an accepted essence.
+        std::string_view rest = key;
+        while (!rest.empty()) {
+          const std::size_t semi = rest.find(';');
+          const std::string_view raw = trim(rest.substr(0, semi));
+          rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+          if (const std::size_t eq = raw.find('='); eq != std::string_view::npos) {
+            m.parameters.emplace_back(to_lower(trim(raw.substr(0, eq))), std::string(trim(raw.substr(eq + 1))));
+            continue;
+          }
+          std::string part = to_lower(raw);
+          if (part.find('/') == std::string::npos) continue;
+          if (m.essence.empty()) m.essence = std::move(part);
+          else m.alternatives.push_back(std::move(part));
+        }
+        if (m.essence.empty()) m.essence = to_lower(trim(std::string_view(key).substr(0, key.find(';'))));
+        std::string accepted = m.essence;
+        for (const auto& a : m.alternatives) accepted += ", " + a;
+        warn(doc, m.pointer, "media type '" + key + "' is malformed (one type/subtype per key); accepted as " + accepted);
       }
       if (!value.is_object()) {
         error(doc, m.pointer, "a Media Type Object must be an object");
@@ -173,6 +189,33 @@ struct contract_builder {
       if (value.contains("schema")) m.schema = out.schemas_->add(doc, pointer_append(m.pointer, "schema"), dir);
       m.examples = collect_examples(doc, value, m.pointer);
       result.push_back(std::move(m));
+    }
+    return result;
+  }
+
+  std::vector<response_header> collect_headers(const document& doc, const json& response_node, const std::string& pointer) {
+    std::vector<response_header> result;
+    auto headers = response_node.find("headers");
+    if (headers == response_node.end()) return result;
+    const std::string at = pointer_append(pointer, "headers");
+    if (!headers->is_object()) {
+      error(doc, at, "headers must be a map of Header Objects");
+      return result;
+    }
+    for (const auto& [name, raw] : headers->items()) {
+      auto r = deref(doc, raw, pointer_append(at, name));
+      if (!r) continue;
+      if (!r->node->is_object()) {
+        error(*r->doc, r->pointer, "a Header Object must be an object");
+        continue;
+      }
+      response_header h;
+      h.name = name;
+      h.pointer = r->pointer;
+      h.required = r->node->value("required", false) == true;
+      if (r->node->contains("schema"))
+        h.schema = out.schemas_->add(*r->doc, pointer_append(r->pointer, "schema"), direction::response);
+      result.push_back(std::move(h));
     }
     return result;
   }
@@ -316,9 +359,7 @@ struct contract_builder {
 
     const std::string resp_ptr = pointer_append(op_ptr, "responses");
     auto responses = o.find("responses");
-    if (responses == o.end()) {
-      error(doc, op_ptr, op.operation_id + " has no responses");
-    } else if (responses->is_object()) {  // a non-object is reported by the loader
+    if (responses != o.end() && responses->is_object()) {  // missing or not an object: reported by the loader
       if (responses->empty())
         warn(doc, resp_ptr, op.operation_id + " declares no responses (responses: {}); the mock answers 200 {}");
       for (const auto& [status, value] : responses->items()) {
@@ -337,8 +378,12 @@ struct contract_builder {
         response resp;
         resp.status = status;
         resp.pointer = r->pointer;
-        if (r->node->is_object()) resp.content = collect_content(*r->doc, *r->node, r->pointer, direction::response);
-        else error(*r->doc, r->pointer, "a Response Object must be an object");
+        if (r->node->is_object()) {
+          resp.content = collect_content(*r->doc, *r->node, r->pointer, direction::response);
+          resp.headers = collect_headers(*r->doc, *r->node, r->pointer);
+        } else {
+          error(*r->doc, r->pointer, "a Response Object must be an object");
+        }
         op.responses.push_back(std::move(resp));
       }
     }

@@ -39,6 +39,9 @@ struct example {
 struct media_type {
   std::string key;      // as declared: "application/json; Elastic-Api-Version=2023-10-31"
   std::string essence;  // lower case type/subtype: "application/json"
+  // Further essences of a malformed key listing several types
+  // ("application/gzip; application/zip; ..." also accepts application/zip).
+  std::vector<std::string> alternatives;
   std::vector<std::pair<std::string, std::string>> parameters;  // lower-case names, values as declared
   schema_id schema = no_schema;
   std::vector<example> examples;
@@ -56,9 +59,17 @@ struct request_body {
   std::string pointer;
 };
 
+struct response_header {
+  std::string name;
+  bool required = false;
+  schema_id schema = no_schema;
+  std::string pointer;  // of the Header Object
+};
+
 struct response {
   std::string status;  // "200", "2XX", "default"
   std::vector<media_type> content;
+  std::vector<response_header> headers;
   std::string pointer;
 };
 

@@ -74,6 +74,9 @@ struct parse_result {
 // copy of its anchored node (descendants keep the anchored node's positions,
 // the copy itself gets the alias's). A duplicate key is an error; the first
 // value is kept. Nesting is limited to max_nesting_depth levels.
+// JSON goes through the same parser (JSON is YAML 1.2 flow style); one limit
+// comes from libyaml: a mapping key longer than 1024 characters is a syntax
+// error (YAML's limit on implicit keys), in JSON too.
 parse_result parse_document(std::string_view text, std::string file);
 inline constexpr std::size_t max_nesting_depth = 1000;
 // Reads and parses a file; a missing/unreadable file is a diagnostic.

@@ -210,7 +210,7 @@ std::optional<std::string> check_version(const document& d, diagnostics& problem
     problems.push_back(d.make_diagnostic(
         "/openapi", "OpenAPI " + version +
                         " is not supported yet: OpenAPI 3.1 schemas are JSON Schema 2020-12, which "
-                        "specgate's schema validator (valijson: drafts 4 to 7) cannot compile; "
+                        "specgate's schema validator (valijson: drafts 3, 4 and 7) cannot compile; "
                         "use an OpenAPI 3.0.x document"));
   else if (starts_with(version, "2."))
     problems.push_back(d.make_diagnostic(

@@ -1,6 +1,17 @@
 #pragma once
 // Loads an OpenAPI document and every file it reaches through relative
-// $refs; checks the OpenAPI version; resolves and checks every $ref.
+// $refs; checks the OpenAPI version and basic structure (info, paths,
+// operations' responses); resolves and checks every $ref.
+//
+// Which "$ref"s are references: every object member "$ref" except inside
+// literal data (example, default, enum, const, Example Object value, x-
+// extensions) and except as a name in a map of names (a property called
+// "$ref"). Each must resolve, and a chain of $ref-only nodes must reach a
+// definition; every failure is a diagnostic at the $ref (file:line:col of
+// the reference string, pointer of the object holding it). Recursive
+// schemas (a $ref to an ancestor) are fine. Files are loaded once each,
+// relative to the referring file's directory; http(s) references are
+// reported, never fetched.
 #include <cstddef>
 #include <memory>
 #include <optional>

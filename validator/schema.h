@@ -31,6 +31,10 @@ inline constexpr schema_id no_schema = ~schema_id{0};
 struct schema_error {
   std::string instance_pointer;  // JSON Pointer into the value ("" = the value itself)
   std::string message;           // what was expected
+  std::string schema_pointer;    // OpenAPI pointer of the failing schema ("#/components/schemas/X"), best effort
+  std::string keyword;           // "type", "required", "enum", ...
+  std::string expected;          // short, never a whole value
+  std::string found;
 };
 
 class schema_registry {

@@ -611,6 +611,19 @@ TEST(HttpServer, StartReportsBadHost) {
   EXPECT_EQ(error.rfind("cannot listen on 256.1.1.1.invalid:0", 0), 0u) << error;
 }
 
+TEST(HttpServer, ResolvesLocalhostToIpv4) {
+  server_options o;
+  o.host = "localhost";
+  o.port = 0;
+  o.threads = 1;
+  http_server srv(o, [](const http_request&, http_response& res) { res.body = "local"; });
+  ASSERT_EQ(srv.start(), "");
+  std::thread t([&] { srv.run(); });
+  EXPECT_EQ(body_of(get(srv.port(), "/")), "local");
+  srv.stop();
+  t.join();
+}
+
 TEST(HttpServer, ListensOnIpv6Loopback) {
   server_options o;
   o.host = "::1";

@@ -1,0 +1,176 @@
+#include "validator/response_validator.h"
+
+#include <string>
+
+namespace specgate::validator {
+
+namespace {
+bool is_json_essence(std::string_view essence) { return essence == "application/json" || essence.ends_with("+json"); }
+}  // namespace
+
+const response* find_response(const operation& op, int status) {
+  const std::string exact = std::to_string(status);
+  for (const auto& r : op.responses)
+    if (r.status == exact) return &r;
+  for (const auto& r : op.responses)
+    if (r.status.size() == 3 && (r.status[1] == 'X' || r.status[1] == 'x') && r.status[0] == exact[0]) return &r;
+  for (const auto& r : op.responses)
+    if (r.status == "default") return &r;
+  return nullptr;
+}
+
+violations response_validator::check(const operation& op, const response_input& in) const {
+  violations out;
+  const std::string status = std::to_string(in.status);
+  const response* declared = find_response(op, in.status);
+  if (!declared) {
+    if (op.responses.empty()) return out;  // `responses: {}` declares nothing to hold it to
+    violation v;
+    v.code = "undeclared_status";
+    v.location = violation_location::status;
+    v.schema_pointer = "#" + op.pointer + "/responses";
+    v.keyword = "responses";
+    for (const auto& r : op.responses) v.expected += (v.expected.empty() ? "" : ", ") + r.status;
+    v.found = status;
+    v.message = "[response status]: " + status + " is not a declared response of " + op.operation_id + " (declared: " +
+                v.expected + ")";
+    v.status = 502;
+    out.push_back(std::move(v));
+    return out;
+  }
+
+  for (const auto& h : declared->headers) {
+    if (h.name == "Content-Type" || h.name == "content-type") continue;  // OpenAPI: ignored
+    auto value = request_validator::find_header(in.headers, h.name);
+    if (!value) {
+      if (!h.required) continue;
+      violation v;
+      v.code = "required";
+      v.location = violation_location::header;
+      v.name = h.name;
+      v.schema_pointer = "#" + h.pointer + "/required";
+      v.keyword = "required";
+      v.expected = "present";
+      v.found = "undefined";
+      v.message = "[response headers." + h.name + "]: expected a value but got [undefined]";
+      v.status = 502;
+      out.push_back(std::move(v));
+      continue;
+    }
+    if (h.schema == no_schema) continue;
+    // Header values are strings; numbers and booleans are coerced before the schema check.
+    json candidate = std::string(*value);
+    if (!contract_.schemas().is_valid(h.schema, candidate)) {
+      try {
+        json coerced = json::parse(*value);
+        if (coerced.is_primitive() && contract_.schemas().is_valid(h.schema, coerced)) continue;
+      } catch (const json::parse_error&) {
+      }
+      for (auto& e : contract_.schemas().explain(h.schema, candidate)) {
+        violation v;
+        v.code = e.keyword.empty() ? "schema" : e.keyword;
+        v.location = violation_location::header;
+        v.name = h.name;
+        v.schema_pointer = e.schema_pointer.empty() ? "#" + h.pointer + "/schema" : e.schema_pointer;
+        v.keyword = e.keyword;
+        v.expected = e.expected;
+        v.found = e.found;
+        v.message = "[response headers." + h.name + "]: " + e.message;
+        v.status = 502;
+        out.push_back(std::move(v));
+      }
+    }
+  }
+
+  if (declared->content.empty()) {
+    if (!in.body.empty()) {
+      violation v;
+      v.code = "undeclared_body";
+      v.location = violation_location::body;
+      v.schema_pointer = "#" + declared->pointer;
+      v.expected = "no body";
+      v.found = std::to_string(in.body.size()) + " bytes";
+      v.message = "[response body]: " + op.operation_id + " " + declared->status + " declares no content";
+      v.status = 502;
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+  const auto content_type = request_validator::find_header(in.headers, "content-type");
+  const media_type* media = nullptr;
+  if (content_type)
+    for (const auto& m : declared->content)
+      if (media_type_matches(m, *content_type)) {
+        media = &m;
+        break;
+      }
+  if (!media) {
+    violation v;
+    v.code = "undeclared_content_type";
+    v.location = violation_location::content_type;
+    v.name = "content-type";
+    v.schema_pointer = "#" + declared->pointer + "/content";
+    v.keyword = "content";
+    for (const auto& m : declared->content) v.expected += (v.expected.empty() ? "" : ", ") + m.key;
+    v.found = content_type ? std::string(*content_type) : "none";
+    v.message = "[response content-type]: " + v.found + " is not declared for " + op.operation_id + " " +
+                declared->status + " (declared: " + v.expected + ")";
+    v.status = 502;
+    out.push_back(std::move(v));
+    return out;
+  }
+  if (media->schema == no_schema) return out;
+  auto check_value = [&](const json& value, const std::string& prefix) {
+    if (contract_.schemas().is_valid(media->schema, value)) return;
+    for (auto& e : contract_.schemas().explain(media->schema, value)) {
+      violation v;
+      v.code = e.keyword.empty() ? "schema" : e.keyword;
+      v.location = violation_location::body;
+      v.instance_pointer = prefix + e.instance_pointer;
+      v.schema_pointer = e.schema_pointer.empty() ? "#" + media->pointer + "/schema" : e.schema_pointer;
+      v.keyword = e.keyword;
+      v.expected = e.expected;
+      v.found = e.found;
+      v.message = "[" + kibana_field("response body", v.instance_pointer) + "]: " + e.message;
+      v.status = 502;
+      out.push_back(std::move(v));
+    }
+  };
+  auto parse = [&](std::string_view text, const std::string& prefix) -> std::optional<json> {
+    try {
+      return json::parse(text);
+    } catch (const json::parse_error& e) {
+      violation v;
+      v.code = "malformed_json";
+      v.location = violation_location::body;
+      v.instance_pointer = prefix;
+      v.schema_pointer = "#" + media->pointer;
+      v.expected = "valid JSON";
+      v.found = "invalid JSON at byte " + std::to_string(e.byte);
+      v.message = "[response body]: not valid JSON (byte " + std::to_string(e.byte) + ")";
+      v.status = 502;
+      out.push_back(std::move(v));
+      return std::nullopt;
+    }
+  };
+  if (is_json_essence(media->essence)) {
+    if (auto value = parse(in.body, "")) check_value(*value, "");
+  } else if (media->essence == "application/x-ndjson" || media->essence == "application/ndjson") {
+    std::size_t line_no = 0, start = 0;
+    while (start < in.body.size()) {
+      std::size_t nl = in.body.find('\n', start);
+      std::string_view line = in.body.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+      start = nl == std::string_view::npos ? in.body.size() : nl + 1;
+      if (!line.empty()) {
+        const std::string prefix = "/" + std::to_string(line_no);
+        if (auto value = parse(line, prefix)) check_value(*value, prefix);
+      }
+      ++line_no;
+    }
+  } else if (media->essence.starts_with("text/")) {
+    check_value(json(std::string(in.body)), "");
+  }
+  return out;
+}
+
+}  // namespace specgate::validator
