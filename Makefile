@@ -11,9 +11,11 @@ PORT       ?= 5601
 PACKAGES := g++ cmake ninja-build pkg-config ccache \
             libboost-dev libssl-dev libvalijson-dev nlohmann-json3-dev \
             libyaml-dev libcli11-dev libre2-dev \
-            libgtest-dev libgmock-dev libbenchmark-dev
-# Extra packages for `make bench` (load generator and the nginx ceiling).
-BENCH_PACKAGES := wrk nginx-light nodejs npm
+            libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema
+# python3-jsonschema: the independent validator the example cross-check test compares with.
+# Extra packages for `make bench`: the load generator, the nginx ceiling, Node.js for Prism.
+BENCH_PACKAGES := wrk nginx nodejs npm curl
+PRISM_VERSION  ?= 5.14.2
 
 .PHONY: all setup build run test bench bench-setup clean help
 
@@ -43,6 +45,8 @@ test: build
 
 bench-setup: setup
 	@tools/install-packages.sh $(BENCH_PACKAGES)
+	@test -x $(BUILD_DIR)/bench-tools/node_modules/.bin/prism || \
+	  npm install --prefix $(BUILD_DIR)/bench-tools --no-audit --no-fund @stoplight/prism-cli@$(PRISM_VERSION)
 
 bench: bench-setup build
 	bench/run.sh $(BUILD_DIR)

@@ -34,6 +34,10 @@ struct http_response {
   header_list headers;
   std::string body;
 
+  // Annotations for the access log; never sent.
+  std::string_view operation_id;  // points into the contract, which outlives the request
+  std::size_t violation_count = 0;
+
   void set_header(std::string name, std::string value);  // replaces same-named (case-insensitive)
   std::string_view header(std::string_view name) const;
 };

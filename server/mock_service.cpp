@@ -9,7 +9,8 @@ namespace specgate::server {
 using validator::json;
 
 std::string kibana_error_body(int status, std::string_view message) {
-  json body = {{"statusCode", status}, {"error", reason_phrase(status)}, {"message", message}};
+  // Kibana's key order: statusCode, error, message.
+  nlohmann::ordered_json body = {{"statusCode", status}, {"error", reason_phrase(status)}, {"message", message}};
   return body.dump();
 }
 
@@ -144,6 +145,8 @@ std::string violations_header(const validator::violations& found, std::size_t ma
 void mock_service::handle(const http_request& request, http_response& response) const {
   validator::request_input input{request.method, request.target, request.headers, request.body};
   const validator::request_outcome outcome = validator_->check(input);
+  if (outcome.op) response.operation_id = outcome.op->operation_id;
+  response.violation_count = outcome.found.size();
   if (!outcome.found.empty()) {
     const auto& first = outcome.found.front();
     response.status = first.status;

@@ -49,6 +49,34 @@ int run_lint(const spec_source& source, const std::string& format) {
   return errors > 0 || !built.value ? exit_violations : exit_ok;
 }
 
+int run_example(const spec_source& source, const std::string& operation_id, bool response) {
+  auto built = load_contract(source);
+  if (!built.value) {
+    for (const auto& d : built.problems) std::cerr << d.to_string() << "\n";
+    return exit_violations;
+  }
+  const validator::operation* op = built.value->find(operation_id);
+  if (!op) {
+    std::cerr << "specgate: no operation '" << operation_id << "' in " << spec_display_name(source) << "\n";
+    return exit_usage;
+  }
+  const std::vector<validator::media_type>* content = nullptr;
+  if (response) {
+    if (const auto* r = op->success_response()) content = &r->content;
+  } else if (op->body) {
+    content = &op->body->content;
+  }
+  if (content)
+    for (const auto& media : *content)
+      for (const auto& ex : media.examples)
+        if (media.schema == validator::no_schema || built.value->schemas().is_valid(media.schema, *ex.value)) {
+          std::cout << (ex.value->is_string() ? ex.value->get<std::string>() : ex.value->dump()) << "\n";
+          return exit_ok;
+        }
+  std::cerr << "specgate: " << operation_id << " has no valid " << (response ? "response" : "request") << " example\n";
+  return exit_violations;
+}
+
 int run_spec(const spec_source& source) {
   if (source.path.empty()) {
     auto text = embedded::find(embedded::spec_name);

@@ -1,5 +1,6 @@
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <mutex>
@@ -43,6 +44,7 @@ std::string utc_now() {
 }  // namespace
 
 int run_mock(const mock_options& options) {
+  const auto started = std::chrono::steady_clock::now();
   const std::string spec_name = spec_display_name(options.spec);
   auto built = load_contract(options.spec);
   if (!built.value) {
@@ -67,9 +69,11 @@ int run_mock(const mock_options& options) {
       nlohmann::json line = {{"time", utc_now()},
                              {"method", req.method},
                              {"path", req.target.substr(0, req.target.find('?'))},
+                             {"operationId", res.operation_id.empty() ? nlohmann::json(nullptr)
+                                                                      : nlohmann::json(std::string(res.operation_id))},
                              {"status", res.status},
-                             {"duration_ms", static_cast<double>(took.count()) / 1000.0}};
-      if (auto op = res.header("specgate-operation"); !op.empty()) line["operationId"] = std::string(op);
+                             {"duration_ms", static_cast<double>(took.count()) / 1000.0},
+                             {"violations", res.violation_count}};
       const std::string text = line.dump() + "\n";
       std::fwrite(text.data(), 1, text.size(), stderr);
     };
@@ -88,7 +92,13 @@ int run_mock(const mock_options& options) {
   std::cerr << "specgate: mock of " << title << " (" << mock->contract().operations().size() << " operations from "
             << spec_name << ") listening on " << (tls ? "https" : "http") << "://"
             << (options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host) << ":"
-            << http.port() << std::endl;
+            << http.port() << " (ready in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
+            << " ms)" << std::endl;
+  if (options.dry_run) {
+    std::fflush(nullptr);
+    std::_Exit(exit_ok);  // nothing left to do: skip freeing the contract
+  }
   http.run();
   std::cerr << "specgate: stopped" << std::endl;
   return exit_ok;

@@ -27,6 +27,7 @@ struct mock_options {
   std::uint16_t port = 5601;
   unsigned threads = 0;
   bool quiet = false;
+  bool dry_run = false;  // load, prepare, bind, print the ready line, exit
   std::string tls_cert;
   std::string tls_key;
 };
@@ -34,5 +35,6 @@ struct mock_options {
 int run_mock(const mock_options& options);
 int run_lint(const spec_source& source, const std::string& format);
 int run_spec(const spec_source& source);
+int run_example(const spec_source& source, const std::string& operation_id, bool response);
 
 }  // namespace specgate::tools

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("--tls-cert", mock.tls_cert, "PEM certificate: serve https");
   mock_cmd->add_option("--tls-key", mock.tls_key, "PEM private key for --tls-cert");
   mock_cmd->add_flag("--quiet,-q", mock.quiet, "No per-request log lines on stderr");
+  mock_cmd->add_flag("--dry-run", mock.dry_run,
+                     "Load the spec, prepare every answer, bind the port, print the ready line, then exit");
 
   std::string lint_format = "text";
   auto* lint_cmd = app.add_subcommand("lint", "Check the spec itself; print every problem with file:line:col");
@@ -35,6 +37,13 @@ int main(int argc, char** argv) {
 
   auto* spec_cmd = app.add_subcommand("spec", "Print the spec (the embedded Kibana contract unless --spec)");
   add_spec_options(spec_cmd);
+
+  std::string example_operation;
+  bool example_response = false;
+  auto* example_cmd = app.add_subcommand("example", "Print the first valid example request body of an operation");
+  add_spec_options(example_cmd);
+  example_cmd->add_option("operationId", example_operation, "The operation, by operationId")->required();
+  example_cmd->add_flag("--response", example_response, "The success response body the mock serves instead");
 
   CLI11_PARSE(app, argc, argv);
   if (!mock.tls_cert.empty() != !mock.tls_key.empty()) {
@@ -47,5 +56,6 @@ int main(int argc, char** argv) {
   }
   if (lint_cmd->parsed()) return run_lint(source, lint_format);
   if (spec_cmd->parsed()) return run_spec(source);
+  if (example_cmd->parsed()) return run_example(source, example_operation, example_response);
   return exit_usage;
 }

@@ -282,32 +282,32 @@ bool repair_utf8(std::string& s) {
 bool lenient_decode(std::string_view in, std::string& out, bool plus_space) {
   bool ok = true;
   bool high = false;
-  if (in.find_first_of(plus_space ? "%+" : "%") == std::string_view::npos) {
-    out.assign(in.data(), in.size());
-    for (char c : in) high |= static_cast<unsigned char>(c) >= 0x80;
-  } else {
-    out.clear();
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-      const char c = in[i];
-      if (c == '+' && plus_space) {
-        out.push_back(' ');
-      } else if (c == '%') {
-        const int hi = i + 2 < in.size() ? hex_digit(in[i + 1]) : -1;
-        const int lo = hi >= 0 ? hex_digit(in[i + 2]) : -1;
-        if (hi < 0 || lo < 0) {
-          ok = false;
-          out.push_back('%');
-          continue;
-        }
-        const char d = static_cast<char>(hi * 16 + lo);
-        high |= static_cast<unsigned char>(d) >= 0x80;
-        out.push_back(d);
-        i += 2;
-      } else {
-        high |= static_cast<unsigned char>(c) >= 0x80;
-        out.push_back(c);
+  std::size_t plain = 0;  // length of the prefix that needs no decoding
+  for (; plain < in.size(); ++plain) {
+    const char c = in[plain];
+    if (c == '%' || (c == '+' && plus_space)) break;
+    high |= static_cast<unsigned char>(c) >= 0x80;
+  }
+  out.assign(in.data(), plain);
+  for (std::size_t i = plain; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+' && plus_space) {
+      out.push_back(' ');
+    } else if (c == '%') {
+      const int hi = i + 2 < in.size() ? hex_digit(in[i + 1]) : -1;
+      const int lo = hi >= 0 ? hex_digit(in[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        ok = false;
+        out.push_back('%');
+        continue;
       }
+      const char d = static_cast<char>(hi * 16 + lo);
+      high |= static_cast<unsigned char>(d) >= 0x80;
+      out.push_back(d);
+      i += 2;
+    } else {
+      high |= static_cast<unsigned char>(c) >= 0x80;
+      out.push_back(c);
     }
   }
   if (high && repair_utf8(out)) ok = false;

@@ -3,22 +3,41 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <deque>
+#include <functional>
 #include <limits>
+#include <map>
+#include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/constraint_builder.hpp>
+#include <valijson/constraints/concrete_constraints.hpp>
+#include <valijson/constraints/constraint_visitor.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
-#include <valijson/validator.hpp>
 
+#include "validator/formats.h"
 #include "validator/loader.h"
+#include "validator/pattern.h"
 
 namespace specgate::validator {
 namespace {
 
+namespace vc = valijson::constraints;
+
 constexpr int max_inline_depth = 200;
+constexpr int max_ref_hops = 64;  // for look-ahead through $ref (names, discriminator values, types)
+
+// Custom keywords of the translated root.
+constexpr const char* at_key = "x-specgate-at";            // OpenAPI location of a translated node
+constexpr const char* format_key = "x-specgate-format";    // a string format checked by formats.h
+constexpr const char* pattern_key = "x-specgate-pattern";  // an ECMA pattern run by RE2
+constexpr const char* one_of_key = "x-specgate-oneOf";     // this anyOf was written as oneOf
+constexpr const char* keyword_key = "x-specgate-keyword";  // report this node's errors under that keyword
 
 // OpenAPI 3.0 Schema Object keywords that carry no validation here.
 constexpr std::array annotation_keywords = {
@@ -74,14 +93,347 @@ std::string type_name(const json& v) {
   }
 }
 
-// A translated schema location: one OpenAPI node seen from one direction.
+// What a value is called in messages (Kibana's words: every number is a number).
+std::string_view found_type(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "boolean";
+    case json::value_t::string: return "string";
+    case json::value_t::array: return "array";
+    case json::value_t::object: return "object";
+    default: return "number";
+  }
+}
+
+// JSON Schema draft 7 integers include 1.0.
+bool is_integral(const json& v) {
+  if (v.is_number_integer()) return true;
+  if (!v.is_number_float()) return false;
+  const double d = v.get<double>();
+  return std::isfinite(d) && std::floor(d) == d;
+}
+
+bool type_accepts(std::string_view type, const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: return type == "null";
+    case json::value_t::boolean: return type == "boolean";
+    case json::value_t::string: return type == "string";
+    case json::value_t::array: return type == "array";
+    case json::value_t::object: return type == "object";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return type == "number" || type == "integer";
+    case json::value_t::number_float: return type == "number" || (type == "integer" && is_integral(v));
+    default: return false;
+  }
+}
+
+// Code points of UTF-8 text (what minLength/maxLength count).
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+std::string number_text(const json& n) {
+  if (n.is_number_float()) {
+    const double d = n.get<double>();
+    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 1e15) return std::to_string(static_cast<std::int64_t>(d));
+  }
+  return n.dump();
+}
+
+std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+// A translated schema location: one OpenAPI node seen from one direction;
+// `relaxed` = without its own additionalProperties: false (an allOf member whose
+// closed check moved to the allOf, see schema.h).
 struct location {
   const document* doc;
   std::string pointer;
   direction dir;
+  bool relaxed;
+};
+
+// ---------------------------------------------------------------- custom keywords
+
+// Base of specgate's valijson constraints: the fast checker calls check()
+// directly on the nlohmann value; validate() serves valijson's own visitor.
+class specgate_constraint : public vc::PolyConstraint {
+ public:
+  bool check(const json& v) const { return !v.is_string() || check_string(v.get_ref<const std::string&>()); }
+
+  bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
+                valijson::ValidationResults* results) const override {
+    if (!target.isString()) return true;
+    const std::string s = target.asString();
+    if (check_string(s)) return true;
+    if (results) results->pushError(context, "string does not match " + describe());
+    return false;
+  }
+
+  virtual bool check_string(std::string_view s) const = 0;
+  virtual std::string describe() const = 0;
+};
+
+class format_constraint final : public specgate_constraint {
+ public:
+  explicit format_constraint(string_format f) : format_(f) {}
+  bool check_string(std::string_view s) const override { return matches_format(format_, s); }
+  std::string describe() const override { return "format " + std::string(format_name(format_)); }
+
+ private:
+  vc::Constraint* cloneInto(void* where) const override { return new (where) format_constraint(*this); }
+  std::size_t sizeOf() const override { return sizeof(format_constraint); }
+  string_format format_;
+};
+
+class pattern_constraint final : public specgate_constraint {
+ public:
+  explicit pattern_constraint(const ecma_regex* re) : re_(re) {}
+  bool check_string(std::string_view s) const override { return re_->search(s); }
+  std::string describe() const override { return "pattern " + re_->source(); }
+
+ private:
+  vc::Constraint* cloneInto(void* where) const override { return new (where) pattern_constraint(*this); }
+  std::size_t sizeOf() const override { return sizeof(pattern_constraint); }
+  const ecma_regex* re_;  // owned by the registry, which outlives every compiled schema
+};
+
+struct compiled_pattern {
+  std::unique_ptr<const ecma_regex> regex;  // null: not enforceable
+  std::string error;
+};
+using pattern_table = std::unordered_map<std::string, compiled_pattern>;
+
+class format_builder final : public valijson::ConstraintBuilder {
+ public:
+  vc::Constraint* make(const valijson::adapters::Adapter& value) const override {
+    if (!value.isString()) throw std::runtime_error(std::string(format_key) + " must be a string");
+    auto f = checked_format(value.asString());
+    if (!f) throw std::runtime_error(std::string(format_key) + ": unknown format " + value.asString());
+    return new format_constraint(*f);
+  }
+};
+
+class pattern_builder final : public valijson::ConstraintBuilder {
+ public:
+  explicit pattern_builder(const pattern_table& patterns) : patterns_(patterns) {}
+  vc::Constraint* make(const valijson::adapters::Adapter& value) const override {
+    if (!value.isString()) throw std::runtime_error(std::string(pattern_key) + " must be a string");
+    auto it = patterns_.find(value.asString());
+    if (it == patterns_.end() || !it->second.regex)
+      throw std::runtime_error(std::string(pattern_key) + ": pattern was not compiled: " + value.asString());
+    return new pattern_constraint(it->second.regex.get());
+  }
+
+ private:
+  const pattern_table& patterns_;
+};
+
+void add_builders(valijson::SchemaParser& parser, const pattern_table& patterns) {
+  parser.addConstraintBuilder(format_key, new format_builder());  // the parser owns and deletes them
+  parser.addConstraintBuilder(pattern_key, new pattern_builder(patterns));
+}
+
+// ---------------------------------------------------------------- fast check
+
+// Walks valijson's compiled constraints directly over the nlohmann value.
+// valijson's own ValidationVisitor copies a vector of context strings for
+// every property and array item, builds a std::set of matched property
+// names per object and goes through a virtual adapter for every value, even
+// when nobody wants error messages; this visitor does none of that: no
+// allocation on the valid path. Semantics are draft 7's (1.0 is an integer);
+// keywords the translation never emits (format, pattern, contains,
+// dependencies, propertyNames, tuple items) are accepted here, since they
+// cannot occur.
+class fast_checker final : public vc::ConstraintVisitor {
+ public:
+  explicit fast_checker(const valijson::Subschema* empty)
+      : empty_(empty), apply_([this](const vc::Constraint& c) { return c.accept(*this); }) {}
+
+  bool check(const valijson::Subschema& s, const json& v) {
+    if (s.getAlwaysInvalid()) return false;
+    const json* saved = v_;
+    v_ = &v;
+    const bool ok = s.applyStrict(apply_);
+    v_ = saved;
+    return ok;
+  }
+
+  bool visit(const vc::AllOfConstraint& c) override {
+    bool ok = true;
+    c.applyToSubschemas([&](unsigned, const valijson::Subschema* s) { return ok = check(*s, *v_); });
+    return ok;
+  }
+  bool visit(const vc::AnyOfConstraint& c) override {
+    bool ok = false;
+    c.applyToSubschemas([&](unsigned, const valijson::Subschema* s) { return !(ok = check(*s, *v_)); });
+    return ok;
+  }
+  bool visit(const vc::OneOfConstraint& c) override {
+    int matched = 0;
+    c.applyToSubschemas([&](unsigned, const valijson::Subschema* s) {
+      if (check(*s, *v_)) ++matched;
+      return matched < 2;
+    });
+    return matched == 1;
+  }
+  bool visit(const vc::ConditionalConstraint& c) override {
+    const valijson::Subschema* branch =
+        !c.getIfSubschema() || check(*c.getIfSubschema(), *v_) ? c.getThenSubschema() : c.getElseSubschema();
+    return !branch || check(*branch, *v_);
+  }
+  bool visit(const vc::ConstConstraint& c) override {
+    return c.getValue()->equalTo(valijson::adapters::NlohmannJsonAdapter(*v_), true);
+  }
+  bool visit(const vc::ContainsConstraint&) override { return true; }
+  bool visit(const vc::DependenciesConstraint&) override { return true; }
+  bool visit(const vc::EnumConstraint& c) override {
+    const valijson::adapters::NlohmannJsonAdapter target(*v_);
+    bool found = false;
+    c.applyToValues([&](const valijson::adapters::FrozenValue& value) { return !(found = value.equalTo(target, true)); });
+    return found;
+  }
+  bool visit(const vc::FormatConstraint&) override { return true; }
+  bool visit(const vc::LinearItemsConstraint&) override { return true; }
+  bool visit(const vc::MaximumConstraint& c) override {
+    if (!v_->is_number()) return true;
+    const double d = v_->get<double>();
+    return c.getExclusiveMaximum() ? d < c.getMaximum() : d <= c.getMaximum();
+  }
+  bool visit(const vc::MaxItemsConstraint& c) override { return !v_->is_array() || v_->size() <= c.getMaxItems(); }
+  bool visit(const vc::MaxLengthConstraint& c) override {
+    return !v_->is_string() || utf8_length(v_->get_ref<const std::string&>()) <= c.getMaxLength();
+  }
+  bool visit(const vc::MaxPropertiesConstraint& c) override {
+    return !v_->is_object() || v_->size() <= c.getMaxProperties();
+  }
+  bool visit(const vc::MinimumConstraint& c) override {
+    if (!v_->is_number()) return true;
+    const double d = v_->get<double>();
+    return c.getExclusiveMinimum() ? d > c.getMinimum() : d >= c.getMinimum();
+  }
+  bool visit(const vc::MinItemsConstraint& c) override { return !v_->is_array() || v_->size() >= c.getMinItems(); }
+  bool visit(const vc::MinLengthConstraint& c) override {
+    return !v_->is_string() || utf8_length(v_->get_ref<const std::string&>()) >= c.getMinLength();
+  }
+  bool visit(const vc::MinPropertiesConstraint& c) override {
+    return !v_->is_object() || v_->size() >= c.getMinProperties();
+  }
+  bool visit(const vc::MultipleOfDoubleConstraint& c) override { return multiple_of(c.getDivisor()); }
+  bool visit(const vc::MultipleOfIntConstraint& c) override {
+    if (v_->is_number_integer() && !v_->is_number_unsigned()) return v_->get<std::int64_t>() % c.getDivisor() == 0;
+    return multiple_of(static_cast<double>(c.getDivisor()));
+  }
+  bool visit(const vc::NotConstraint& c) override { return !c.getSubschema() ? false : !check(*c.getSubschema(), *v_); }
+  bool visit(const vc::PatternConstraint&) override { return true; }
+  bool visit(const vc::PolyConstraint& c) override { return static_cast<const specgate_constraint&>(c).check(*v_); }
+  bool visit(const vc::PropertiesConstraint& c) override {
+    if (!v_->is_object()) return true;
+    const json& object = *v_;
+    const auto& members = object.get_ref<const json::object_t&>();
+    // Both sides are sorted by name: one merge pass, no lookups.
+    auto it = members.begin();
+    const auto end = members.end();
+    std::size_t matched = 0;
+    bool ok = true;
+    c.applyToProperties([&](const auto& name, const valijson::Subschema* s) {
+      const std::string_view n(name.c_str(), name.size());
+      while (it != end && std::string_view(it->first) < n) ++it;
+      if (it == end) return false;
+      if (std::string_view(it->first) == n) {
+        ++matched;
+        if (!check(*s, it->second)) return ok = false;
+        ++it;
+      }
+      return true;
+    });
+    if (!ok) return false;
+    if (matched == members.size()) return true;
+    const valijson::Subschema* extra = c.getAdditionalPropertiesSubschema();
+    if (!extra) return false;
+    if (extra == empty_) return true;
+    // Check the members no property named.
+    it = members.begin();
+    c.applyToProperties([&](const auto& name, const valijson::Subschema*) {
+      const std::string_view n(name.c_str(), name.size());
+      for (; it != end && std::string_view(it->first) < n; ++it)
+        if (!check(*extra, it->second)) return ok = false;
+      if (it != end && std::string_view(it->first) == n) ++it;
+      return true;
+    });
+    for (; ok && it != end; ++it) ok = check(*extra, it->second);
+    return ok;
+  }
+  bool visit(const vc::PropertyNamesConstraint&) override { return true; }
+  bool visit(const vc::RequiredConstraint& c) override {
+    if (!v_->is_object()) return true;
+    const auto& members = v_->get_ref<const json::object_t&>();
+    bool ok = true;
+    c.applyToRequiredProperties([&](const auto& name) {
+      return ok = members.find(std::string_view(name.c_str(), name.size())) != members.end();
+    });
+    return ok;
+  }
+  bool visit(const vc::SingularItemsConstraint& c) override {
+    if (!v_->is_array() || !c.getItemsSubschema()) return true;
+    const valijson::Subschema& items = *c.getItemsSubschema();
+    for (const json& item : *v_)
+      if (!check(items, item)) return false;
+    return true;
+  }
+  bool visit(const vc::TypeConstraint& c) override {
+    using T = vc::TypeConstraint;
+    bool ok = false;
+    c.applyToNamedTypes([&](T::JsonType t) {
+      switch (t) {
+        case T::kAny: ok = true; break;
+        case T::kArray: ok = v_->is_array(); break;
+        case T::kBoolean: ok = v_->is_boolean(); break;
+        case T::kInteger: ok = is_integral(*v_); break;
+        case T::kNull: ok = v_->is_null(); break;
+        case T::kNumber: ok = v_->is_number(); break;
+        case T::kObject: ok = v_->is_object(); break;
+        case T::kString: ok = v_->is_string(); break;
+      }
+      return !ok;
+    });
+    return ok;
+  }
+  bool visit(const vc::UniqueItemsConstraint&) override {
+    if (!v_->is_array()) return true;
+    for (std::size_t i = 0; i < v_->size(); ++i)
+      for (std::size_t j = i + 1; j < v_->size(); ++j)
+        if ((*v_)[i] == (*v_)[j]) return false;
+    return true;
+  }
+
+ private:
+  bool multiple_of(double divisor) const {
+    if (!v_->is_number()) return true;
+    const double d = v_->get<double>();
+    if (d == 0) return true;
+    const double q = d / divisor;
+    return std::isfinite(q) && std::floor(q) == q;
+  }
+
+  const json* v_ = nullptr;
+  const valijson::Subschema* empty_;
+  valijson::Subschema::ApplyFunction apply_;
 };
 
 }  // namespace
+
+// ---------------------------------------------------------------- registry
 
 struct schema_registry::impl {
   const document_set& docs;
@@ -90,15 +442,16 @@ struct schema_registry::impl {
   bool direction_sensitive = false;
   bool saw_read_write_only = false;
 
-  std::vector<location> locations;                      // index = definition number
-  std::unordered_map<std::string, std::uint32_t> by_key;  // "doc|dir|pointer" -> location index
-  std::deque<std::uint32_t> pending;                    // locations still to translate
+  std::vector<location> locations;                        // index = definition number
+  std::unordered_map<std::string, std::uint32_t> by_key;  // "doc|dir|relaxed|pointer" -> location index
+  std::deque<std::uint32_t> pending;                      // locations still to translate
 
   struct entry {
     std::uint32_t location;
     direction dir;
     const valijson::Subschema* subschema = nullptr;
-    std::unique_ptr<valijson::Schema> own;  // only when compiled alone after a shared failure
+    const valijson::Subschema* empty = nullptr;  // the empty subschema of the Schema holding it
+    std::unique_ptr<valijson::Schema> own;       // only when compiled alone after a shared failure
   };
   std::vector<entry> entries;
   std::unordered_map<std::uint32_t, schema_id> entry_by_location;
@@ -106,6 +459,14 @@ struct schema_registry::impl {
   json root = json::object();
   valijson::Schema compiled_root;
   diagnostics problems;
+  std::unordered_set<std::string> reported;  // de-duplicates diagnostics (a node translated twice)
+  pattern_table patterns;
+  struct unknown_format {
+    std::size_t uses = 0;
+    const document* doc = nullptr;
+    std::string pointer;  // first use
+  };
+  std::map<std::string, unknown_format> unknown_formats;
 
   explicit impl(const document_set& d) : docs(d) {}
 
@@ -116,14 +477,23 @@ struct schema_registry::impl {
     return all.size();
   }
 
-  std::uint32_t location_of(const document& doc, std::string pointer, direction dir) {
+  // "#/components/schemas/X" in the entry document, "file#/X" in another one.
+  std::string schema_pointer(const document* doc, std::string_view pointer) const {
+    std::string out = doc == &docs.root() ? std::string() : doc->file();
+    out += '#';
+    out += pointer;
+    return out;
+  }
+
+  std::uint32_t location_of(const document& doc, std::string pointer, direction dir, bool relaxed = false) {
     if (!direction_sensitive) dir = direction::request;
     std::string key = std::to_string(doc_index(&doc));
     key += dir == direction::request ? "|q|" : "|s|";
+    key += relaxed ? "r|" : "-|";
     key += pointer;
     auto [it, inserted] = by_key.try_emplace(std::move(key), static_cast<std::uint32_t>(locations.size()));
     if (inserted) {
-      locations.push_back({&doc, std::move(pointer), dir});
+      locations.push_back({&doc, std::move(pointer), dir, relaxed});
       pending.push_back(it->second);
     }
     return it->second;
@@ -132,33 +502,113 @@ struct schema_registry::impl {
   static std::string definition_ref(std::uint32_t loc) { return "#/definitions/t" + std::to_string(loc); }
 
   void warn(const document& doc, const std::string& pointer, std::string message) {
+    std::string key = std::to_string(doc_index(&doc)) + "|" + pointer + "|" + message;
+    if (!reported.insert(std::move(key)).second) return;
     problems.push_back(doc.make_diagnostic(pointer, std::move(message), severity::warning));
   }
 
-  json translate(const document& doc, const json& node, const std::string& ptr, direction dir, int depth);
-  json translate_ref(const document& doc, const json& node, const std::string& ptr, direction dir);
-  void apply_nullable(json& out);
+  const compiled_pattern& pattern(const std::string& source) {
+    auto it = patterns.find(source);
+    if (it == patterns.end()) {
+      auto compiled = ecma_regex::compile(source);
+      it = patterns.emplace(source, compiled_pattern{std::move(compiled.regex), std::move(compiled.error)}).first;
+    }
+    return it->second;
+  }
+
+  // Look-ahead helpers over the OpenAPI nodes (not the translation).
+  const json* follow(const document*& doc, const json* node, std::string* pointer = nullptr) const;
+  void collect_allof_names(const document* doc, const json& node, int depth, std::set<std::string>& names,
+                           bool& closed) const;
+  bool discriminator_values(const document* doc, const json& node, const std::string& property, int depth,
+                            std::vector<std::string>& out) const;
+
+  json translate(const document& doc, const json& node, const std::string& ptr, direction dir, int depth,
+                 bool relaxed);
+  json translate_ref(const document& doc, const json& node, const std::string& ptr, direction dir, bool relaxed);
+  void apply_nullable(json& out, const std::string& at);
+  bool translate_discriminator(const document& doc, const json& node, const std::string& ptr, direction dir,
+                               int depth, bool relaxed, const char* list_key, json& out);
   void translate_all();
+  void report_unknown_formats();
   void restart() {
     std::vector<location> registered;
-    for (const auto& e : entries) registered.push_back({locations[e.location].doc, locations[e.location].pointer, e.dir});
+    for (const auto& e : entries)
+      registered.push_back({locations[e.location].doc, locations[e.location].pointer, e.dir, false});
     locations.clear();
     by_key.clear();
     pending.clear();
     entry_by_location.clear();
     root = json::object();
     problems.clear();
+    reported.clear();
+    unknown_formats.clear();
     for (std::size_t i = 0; i < entries.size(); ++i) {
       entries[i].location = location_of(*registered[i].doc, registered[i].pointer, registered[i].dir);
       entry_by_location[entries[i].location] = static_cast<schema_id>(i);
     }
   }
+  void find_entry_subschemas(const valijson::Schema& schema, std::size_t only = ~std::size_t{0});
   void compile_shared();
-  void compile_alone(entry& e, std::uint32_t index);
+  void compile_alone(std::size_t index);
 };
 
+const json* schema_registry::impl::follow(const document*& doc, const json* node, std::string* pointer) const {
+  for (int hop = 0; node && node->is_object() && node->contains("$ref") && hop < max_ref_hops; ++hop) {
+    const json& ref = (*node)["$ref"];
+    if (!ref.is_string()) return nullptr;
+    auto target = docs.resolve(*doc, ref.get<std::string>());
+    if (!target) return nullptr;
+    doc = target->doc;
+    node = target->node;
+    if (pointer) *pointer = target->pointer;
+  }
+  return node;
+}
+
+// Property names declared anywhere in an allOf member (through $ref, allOf,
+// oneOf, anyOf), and whether any of them is closed (additionalProperties: false).
+void schema_registry::impl::collect_allof_names(const document* doc, const json& raw, int depth,
+                                                std::set<std::string>& names, bool& closed) const {
+  if (depth > max_ref_hops) return;
+  const json* node = follow(doc, &raw);
+  if (!node || !node->is_object()) return;
+  if (auto p = node->find("properties"); p != node->end() && p->is_object())
+    for (const auto& [name, _] : p->items()) names.insert(name);
+  if (auto a = node->find("additionalProperties"); a != node->end() && *a == false) closed = true;
+  for (const char* key : {"allOf", "oneOf", "anyOf"})
+    if (auto list = node->find(key); list != node->end() && list->is_array())
+      for (const auto& member : *list) collect_allof_names(doc, member, depth + 1, names, closed);
+}
+
+// The string values a discriminated branch declares for `property` (enum or
+// const of properties[property], also through $ref and allOf members).
+bool schema_registry::impl::discriminator_values(const document* doc, const json& raw, const std::string& property,
+                                                 int depth, std::vector<std::string>& out) const {
+  if (depth > max_ref_hops) return false;
+  const json* node = follow(doc, &raw);
+  if (!node || !node->is_object()) return false;
+  if (auto props = node->find("properties"); props != node->end() && props->is_object()) {
+    if (auto p = props->find(property); p != props->end()) {
+      const document* pdoc = doc;
+      const json* prop = follow(pdoc, &*p);
+      if (prop && prop->is_object()) {
+        if (auto e = prop->find("enum"); e != prop->end() && e->is_array())
+          for (const auto& v : *e)
+            if (v.is_string()) out.push_back(v.get<std::string>());
+        if (auto c = prop->find("const"); c != prop->end() && c->is_string()) out.push_back(c->get<std::string>());
+        if (!out.empty()) return true;
+      }
+    }
+  }
+  if (auto all = node->find("allOf"); all != node->end() && all->is_array())
+    for (const auto& member : *all)
+      if (discriminator_values(doc, member, property, depth + 1, out)) return true;
+  return false;
+}
+
 json schema_registry::impl::translate_ref(const document& doc, const json& node, const std::string& ptr,
-                                          direction dir) {
+                                          direction dir, bool relaxed) {
   const json& ref = node["$ref"];
   if (!ref.is_string()) {
     warn(doc, pointer_append(ptr, "$ref"), "$ref must be a string; the schema accepts any value");
@@ -166,16 +616,18 @@ json schema_registry::impl::translate_ref(const document& doc, const json& node,
   }
   auto target = docs.resolve(doc, ref.get<std::string>());
   if (!target) return json::object();  // the loader already reported the dangling $ref
-  json out = {{"$ref", definition_ref(location_of(*target->doc, target->pointer, dir))}};
+  json out = {{"$ref", definition_ref(location_of(*target->doc, target->pointer, dir, relaxed))}};
+  // OpenAPI 3.0 ignores $ref's siblings; `nullable` beside a $ref is honoured
+  // anyway (Kibana's document relies on it).
   auto nullable = node.find("nullable");
   if (nullable != node.end() && nullable->is_boolean() && nullable->get<bool>())
-    out = {{"anyOf", json::array({json{{"type", "null"}}, std::move(out)})}};
+    out = {{"anyOf", json::array({json{{"type", "null"}, {at_key, schema_pointer(&doc, ptr + "/nullable")}}, std::move(out)})}};
   return out;
 }
 
-void schema_registry::impl::apply_nullable(json& out) {
+void schema_registry::impl::apply_nullable(json& out, const std::string& at) {
   const bool composite = out.contains("allOf") || out.contains("oneOf") || out.contains("anyOf") ||
-                         out.contains("not") || out.contains("$ref");
+                         out.contains("not") || out.contains("$ref") || out.contains("if");
   if (!composite) {
     auto type = out.find("type");
     if (type != out.end() && type->is_string()) *type = json::array({*type, "null"});
@@ -184,11 +636,121 @@ void schema_registry::impl::apply_nullable(json& out) {
       values->push_back(nullptr);
     return;
   }
-  out = {{"anyOf", json::array({json{{"type", "null"}}, std::move(out)})}};
+  out[at_key] = at;
+  out = {{"anyOf", json::array({json{{"type", "null"}, {at_key, at + "/nullable"}}, std::move(out)})}};
+}
+
+// oneOf/anyOf with a discriminator -> dispatch on the property's value:
+//   {type: object, required: [p], properties: {p: {type: string, enum: [keys]}},
+//    allOf: [{if: {properties: {p: {const: k}}, required: [p]}, then: branch(k)}, ...]}
+// appended to out.allOf. False (nothing added) when some branch has no key.
+bool schema_registry::impl::translate_discriminator(const document& doc, const json& node, const std::string& ptr,
+                                                    direction dir, int depth, bool relaxed, const char* list_key,
+                                                    json& out) {
+  const json& disc = node["discriminator"];
+  const std::string disc_ptr = pointer_append(ptr, "discriminator");
+  auto name = disc.is_object() ? disc.find("propertyName") : disc.end();
+  if (!disc.is_object() || name == disc.end() || !name->is_string()) {
+    warn(doc, disc_ptr, "discriminator needs a string propertyName; ignored");
+    return false;
+  }
+  const std::string property = name->get<std::string>();
+  const json& list = node[list_key];
+  const std::string list_ptr = pointer_append(ptr, list_key);
+
+  // key -> translated branches, in first-seen order
+  std::vector<std::pair<std::string, json>> cases;
+  auto add_case = [&](const std::string& key, const json& branch) {
+    auto it = std::find_if(cases.begin(), cases.end(), [&](const auto& c) { return c.first == key; });
+    if (it == cases.end()) {
+      cases.emplace_back(key, json::array({branch}));
+    } else if (std::find(it->second.begin(), it->second.end(), branch) == it->second.end()) {
+      it->second.push_back(branch);
+    }
+  };
+
+  // Branches by their $ref target, to match mapping entries.
+  std::vector<std::pair<const document*, std::string>> targets(list.size());
+  std::vector<json> translated(list.size());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string at = pointer_append(list_ptr, std::to_string(i));
+    translated[i] = translate(doc, list[i], at, dir, depth + 1, relaxed);
+    if (!translated[i].contains("$ref")) translated[i][at_key] = schema_pointer(&doc, at);
+    if (list[i].is_object() && list[i].contains("$ref") && list[i]["$ref"].is_string())
+      if (auto t = docs.resolve(doc, list[i]["$ref"].get<std::string>())) targets[i] = {t->doc, t->pointer};
+  }
+  std::vector<bool> mapped(list.size(), false);
+  if (auto mapping = disc.find("mapping"); mapping != disc.end()) {
+    if (!mapping->is_object()) {
+      warn(doc, pointer_append(disc_ptr, "mapping"), "discriminator mapping must map values to schemas; ignored");
+    } else {
+      for (const auto& [key, value] : mapping->items()) {
+        const std::string at = pointer_append(pointer_append(disc_ptr, "mapping"), key);
+        if (!value.is_string()) {
+          warn(doc, at, "a discriminator mapping value must be a schema name or reference; ignored");
+          continue;
+        }
+        std::string ref = value.get<std::string>();
+        if (ref.find('#') == std::string::npos && ref.find('/') == std::string::npos && ref.find('.') == std::string::npos)
+          ref = "#/components/schemas/" + ref;
+        auto target = docs.resolve(doc, ref);
+        if (!target) {
+          warn(doc, at, "discriminator mapping '" + key + "' names no schema (" + ref + "); ignored");
+          continue;
+        }
+        bool found = false;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          if (targets[i].first == target->doc && targets[i].second == target->pointer) {
+            add_case(key, translated[i]);
+            mapped[i] = found = true;
+          }
+        }
+        if (!found)
+          add_case(key, json{{"$ref", definition_ref(location_of(*target->doc, target->pointer, dir, relaxed))}});
+      }
+    }
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (mapped[i]) continue;
+    std::vector<std::string> keys;
+    if (!discriminator_values(&doc, list[i], property, 0, keys) && targets[i].first &&
+        targets[i].second.starts_with("/components/schemas/") &&
+        targets[i].second.find('/', std::string_view("/components/schemas/").size()) == std::string::npos) {
+      auto tokens = split_pointer(targets[i].second);
+      if (tokens && !tokens->empty()) keys.push_back(tokens->back());
+    }
+    if (keys.empty()) {
+      warn(doc, disc_ptr, "discriminator '" + property + "': " + list_key + " branch #" + std::to_string(i) +
+                              " has no mapping, no enum for '" + property +
+                              "' and no schema name; the discriminator is not used, branches are tried in turn");
+      return false;
+    }
+    for (const auto& key : keys) add_case(key, translated[i]);
+  }
+  if (cases.empty()) return false;
+
+  json keys = json::array();
+  json conditions = json::array();
+  for (auto& [key, branches] : cases) {
+    keys.push_back(key);
+    json then = branches.size() == 1 ? std::move(branches[0]) : json{{"anyOf", std::move(branches)}};
+    conditions.push_back({{"if", {{"properties", {{property, {{"const", key}}}}}, {"required", {property}}}},
+                          {"then", std::move(then)}});
+  }
+  const std::string at = schema_pointer(&doc, disc_ptr);
+  json dispatch = {
+      {"type", "object"},
+      {"required", {property}},
+      {"properties", {{property, {{"type", "string"}, {"enum", std::move(keys)}, {at_key, at}, {keyword_key, "discriminator"}}}}},
+      {"allOf", std::move(conditions)},
+      {at_key, at},
+  };
+  out["allOf"].push_back(std::move(dispatch));
+  return true;
 }
 
 json schema_registry::impl::translate(const document& doc, const json& node, const std::string& ptr,
-                                      direction dir, int depth) {
+                                      direction dir, int depth, bool relaxed) {
   if (depth > max_inline_depth) {
     warn(doc, ptr, "schema nested deeper than " + std::to_string(max_inline_depth) +
                        " levels; the rest accepts any value");
@@ -202,26 +764,40 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
     warn(doc, ptr, "a schema must be an object, found " + type_name(node) + "; it accepts any value");
     return json::object();
   }
-  if (node.contains("$ref")) return translate_ref(doc, node, ptr, dir);
+  if (node.contains("$ref")) return translate_ref(doc, node, ptr, dir, relaxed);
 
   json out = json::object();
   bool nullable = false;
+  bool empty_enum = false;
   const json* exclusive_max = nullptr;
   const json* exclusive_min = nullptr;
   const json* properties = nullptr;
 
-  auto sub = [&](const json& child, const std::string& child_ptr) {
-    return translate(doc, child, child_ptr, dir, depth + 1);
+  // allOf of closed objects: the closed check moves here (see schema.h).
+  std::set<std::string> allof_names;
+  bool allof_closed = false;
+  const bool has_allof = node.contains("allOf") && node["allOf"].is_array();
+  if (has_allof) {
+    for (const auto& member : node["allOf"]) collect_allof_names(&doc, member, 0, allof_names, allof_closed);
+    if (auto a = node.find("additionalProperties"); a != node.end() && *a == false) allof_closed = true;
+  }
+  const bool lift_closed = has_allof && allof_closed;
+
+  auto sub = [&](const json& child, const std::string& child_ptr, bool child_relaxed = false) {
+    return translate(doc, child, child_ptr, dir, depth + 1, child_relaxed);
   };
-  auto schema_list = [&](const std::string& key, const json& value, const std::string& at) {
+  auto schema_list = [&](const std::string& key, const json& value, const std::string& at,
+                         bool members_relaxed) -> std::optional<json> {
     if (!value.is_array() || value.empty()) {
       warn(doc, at, key + " must be a non-empty array of schemas; ignored");
-      return;
+      return std::nullopt;
     }
     json list = json::array();
-    for (std::size_t i = 0; i < value.size(); ++i) list.push_back(sub(value[i], pointer_append(at, std::to_string(i))));
-    out[key] = std::move(list);
+    for (std::size_t i = 0; i < value.size(); ++i)
+      list.push_back(sub(value[i], pointer_append(at, std::to_string(i)), members_relaxed));
+    return list;
   };
+  std::optional<json> one_of, any_of;
 
   for (const auto& [key, value] : node.items()) {
     const std::string at = pointer_append(ptr, key);
@@ -244,26 +820,43 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
       for (const auto& [name, schema] : value.items()) props[name] = sub(schema, pointer_append(at, name));
       out["properties"] = std::move(props);
     } else if (key == "additionalProperties") {
-      if (value.is_boolean()) out[key] = value;
-      else if (value.is_object()) out[key] = sub(value, at);
-      else warn(doc, at, "additionalProperties must be a boolean or a schema; ignored");
+      if (value.is_boolean()) {
+        // false moves to the allOf that holds this schema (relaxed) or to this allOf (lift_closed)
+        if (!(value == false && (relaxed || lift_closed))) out[key] = value;
+      } else if (value.is_object()) {
+        out[key] = sub(value, at);
+      } else {
+        warn(doc, at, "additionalProperties must be a boolean or a schema; ignored");
+      }
     } else if (key == "items") {
       if (value.is_object()) out[key] = sub(value, at);
       else warn(doc, at, "items must be a schema; ignored");
-    } else if (key == "allOf" || key == "oneOf" || key == "anyOf") {
-      schema_list(key, value, at);
+    } else if (key == "allOf") {
+      if (auto list = schema_list(key, value, at, relaxed || lift_closed)) out[key] = std::move(*list);
+    } else if (key == "oneOf" || key == "anyOf") {
+      // Discriminated lists are translated by translate_discriminator.
+      const bool dispatched = node.contains("discriminator") &&
+                              (key == "oneOf" || !node.contains("oneOf"));
+      if (!dispatched) (key == "oneOf" ? one_of : any_of) = schema_list(key, value, at, relaxed);
     } else if (key == "not") {
       out[key] = sub(value, at);
     } else if (key == "required") {
-      if (!value.is_array() || !std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); })) {
-        warn(doc, at, "required must be an array of property names, found " +
-                          (value.is_array() ? std::string("an array holding non-strings") : type_name(value)) +
-                          "; it requires nothing");
+      if (!value.is_array()) {
+        warn(doc, at, "required must be an array of property names, found " + type_name(value) + "; it requires nothing");
         continue;
       }
-      if (!value.empty()) out[key] = value;
+      json names = json::array();
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (value[i].is_string()) names.push_back(value[i]);
+        else
+          warn(doc, pointer_append(at, std::to_string(i)),
+               "required must be an array of property names, found " + type_name(value[i]) +
+                   " at index " + std::to_string(i) + "; that entry requires nothing");
+      }
+      if (!names.empty()) out[key] = std::move(names);
     } else if (key == "enum") {
       if (value.is_array() && !value.empty()) out[key] = value;
+      else if (value.is_array()) empty_enum = true;
       else warn(doc, at, "enum must be a non-empty array; ignored");
     } else if (key == "multipleOf") {
       if (value.is_number() && value.get<double>() > 0) out[key] = value;
@@ -276,23 +869,45 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
       else warn(doc, at, key + " must be a boolean in OpenAPI 3.0; ignored");
     } else if (key == "maxLength" || key == "minLength" || key == "maxItems" || key == "minItems" ||
                key == "maxProperties" || key == "minProperties") {
-      if (is_non_negative_integer(value)) out[key] = value;
-      else warn(doc, at, key + " must be a non-negative integer; ignored");
+      if (!is_non_negative_integer(value)) {
+        warn(doc, at, key + " must be a non-negative integer; ignored");
+      } else if (key.starts_with("max") && value.is_number_unsigned() &&
+                 value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        warn(doc, at, key + " " + value.dump() + " is beyond any real size; no limit");
+      } else {
+        out[key] = value;
+      }
     } else if (key == "uniqueItems") {
       if (value.is_boolean()) out[key] = value;
       else warn(doc, at, "uniqueItems must be a boolean; ignored");
     } else if (key == "pattern") {
-      if (!value.is_string()) warn(doc, at, "pattern must be a string; ignored");
-      // Patterns are enforced by the validation engine's own linear-time matcher, not by valijson.
+      if (!value.is_string()) {
+        warn(doc, at, "pattern must be a string; ignored");
+        continue;
+      }
+      const compiled_pattern& p = pattern(value.get<std::string>());
+      if (p.regex) out[pattern_key] = value;
+      else warn(doc, at, "pattern " + value.dump() + " is not enforced: " + p.error);
     } else if (key == "format") {
       if (!value.is_string()) {
         warn(doc, at, "format must be a string; ignored");
-      } else if (value == "int32" || value == "int64") {
-        const bool is32 = value == "int32";
-        const double lo = is32 ? std::numeric_limits<std::int32_t>::min() : -9223372036854775808.0;
-        const double hi = is32 ? std::numeric_limits<std::int32_t>::max() : 9223372036854775807.0;
-        if (!node.contains("minimum")) out["minimum"] = is32 ? json(static_cast<std::int64_t>(lo)) : json(lo);
-        if (!node.contains("maximum")) out["maximum"] = is32 ? json(static_cast<std::int64_t>(hi)) : json(hi);
+        continue;
+      }
+      const auto& name = value.get_ref<const std::string&>();
+      if (name == "int32" || name == "int64") {
+        const bool is32 = name == "int32";
+        const std::int64_t lo = is32 ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int64_t>::min();
+        const std::int64_t hi = is32 ? std::numeric_limits<std::int32_t>::max() : std::numeric_limits<std::int64_t>::max();
+        if (!node.contains("minimum")) out["minimum"] = lo;
+        if (!node.contains("maximum")) out["maximum"] = hi;
+      } else if (checked_format(name)) {
+        out[format_key] = value;
+      } else if (!is_unchecked_known_format(name)) {
+        auto& u = unknown_formats[name];
+        if (u.uses++ == 0) {
+          u.doc = &doc;
+          u.pointer = at;
+        }
       }
     } else if (key == "nullable") {
       if (value.is_boolean()) nullable = value.get<bool>();
@@ -307,6 +922,14 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
     }
   }
 
+  if (empty_enum) {
+    if (nullable) {
+      out["enum"] = json::array({nullptr});
+      warn(doc, pointer_append(ptr, "enum"), "enum must be a non-empty array; with nullable: true it is read as: null only");
+    } else {
+      warn(doc, pointer_append(ptr, "enum"), "enum must be a non-empty array; ignored");
+    }
+  }
   // OpenAPI 3.0's boolean exclusive bounds are draft 7's numeric ones.
   if (exclusive_max && exclusive_max->get<bool>() && out.contains("maximum")) {
     out["exclusiveMaximum"] = out["maximum"];
@@ -316,6 +939,46 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
     out["exclusiveMinimum"] = out["minimum"];
     out.erase("minimum");
   }
+  // allOf of closed objects: every property declared in the allOf, nothing else.
+  if (lift_closed && !relaxed) {
+    json& props = out["properties"];
+    if (props.is_null()) props = json::object();
+    for (const auto& name : allof_names)
+      if (!props.contains(name)) props[name] = json::object();
+    if (!out.contains("additionalProperties")) out["additionalProperties"] = false;
+  }
+  // oneOf (validated as anyOf, see schema.h), anyOf, discriminator.
+  if (node.contains("discriminator")) {
+    const char* list_key = node.contains("oneOf") ? "oneOf" : node.contains("anyOf") ? "anyOf" : nullptr;
+    if (!list_key) {
+      warn(doc, pointer_append(ptr, "discriminator"), "discriminator without oneOf or anyOf; ignored");
+    } else if (!node[list_key].is_array() || node[list_key].empty()) {
+      warn(doc, pointer_append(ptr, list_key), std::string(list_key) + " must be a non-empty array of schemas; ignored");
+    } else if (!translate_discriminator(doc, node, ptr, dir, depth, relaxed, list_key, out)) {
+      auto list = schema_list(list_key, node[list_key], pointer_append(ptr, list_key), relaxed);
+      (std::string_view(list_key) == "oneOf" ? one_of : any_of) = std::move(list);
+    }
+  }
+  if (one_of) {
+    // Identical branches are a defect of the document (reported; harmless here).
+    for (std::size_t i = 0; i < one_of->size(); ++i)
+      for (std::size_t j = i + 1; j < one_of->size(); ++j)
+        if ((*one_of)[i] == (*one_of)[j]) {
+          warn(doc, pointer_append(ptr, "oneOf"),
+               "oneOf branches #" + std::to_string(i) + " and #" + std::to_string(j) +
+                   " are identical; values matching both are accepted (oneOf is validated as anyOf, as Kibana does)");
+          i = j = one_of->size();
+        }
+    json list = {{"anyOf", std::move(*one_of)}, {one_of_key, true}};
+    if (any_of) {
+      list[at_key] = schema_pointer(&doc, ptr);
+      out["allOf"].push_back(std::move(list));
+    } else {
+      out["anyOf"] = std::move(list["anyOf"]);
+      out[one_of_key] = true;
+    }
+  }
+  if (any_of) out["anyOf"] = std::move(*any_of);
   // readOnly properties are not required in requests, writeOnly ones not in responses.
   if (direction_sensitive && properties && out.contains("required")) {
     const char* skip = dir == direction::request ? "readOnly" : "writeOnly";
@@ -328,7 +991,7 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
     if (kept.empty()) out.erase("required");
     else out["required"] = std::move(kept);
   }
-  if (nullable) apply_nullable(out);
+  if (nullable) apply_nullable(out, schema_pointer(&doc, ptr));
   return out;
 }
 
@@ -340,9 +1003,39 @@ void schema_registry::impl::translate_all() {
     pending.pop_front();
     const location loc = locations[index];  // copy: translate() may grow `locations`
     const json* node = loc.doc->find(loc.pointer);
-    json translated = node ? translate(*loc.doc, *node, loc.pointer, loc.dir, 0) : json::object();
+    json translated = node ? translate(*loc.doc, *node, loc.pointer, loc.dir, 0, loc.relaxed) : json::object();
+    translated[at_key] = schema_pointer(loc.doc, loc.pointer);
     definitions["t" + std::to_string(index)] = std::move(translated);
   }
+}
+
+void schema_registry::impl::report_unknown_formats() {
+  if (unknown_formats.empty()) return;
+  std::vector<std::string> names;
+  for (const auto& [name, u] : unknown_formats)
+    names.push_back(name + " (" + std::to_string(u.uses) + (u.uses == 1 ? " use)" : " uses)"));
+  const auto& first = *std::min_element(unknown_formats.begin(), unknown_formats.end(), [&](const auto& a, const auto& b) {
+    return a.second.doc->position_at(a.second.pointer).line < b.second.doc->position_at(b.second.pointer).line;
+  });
+  warn(*first.second.doc, first.second.pointer,
+       "unknown formats are not checked: " + join(names, ", ") + " (first use here)");
+}
+
+void schema_registry::impl::find_entry_subschemas(const valijson::Schema& schema, std::size_t only) {
+  valijson::Subschema::ApplyFunction visit = [&](const vc::Constraint& c) {
+    if (auto* p = dynamic_cast<const vc::PropertiesConstraint*>(&c)) {
+      p->applyToProperties([&](const auto& name, const valijson::Subschema* s) {
+        const std::size_t i = std::stoul(std::string(name.begin() + 1, name.end()));
+        if (only == ~std::size_t{0} || only == i) {
+          entries[i].subschema = s;
+          entries[i].empty = schema.emptySubschema();
+        }
+        return true;
+      });
+    }
+    return true;
+  };
+  schema.apply(visit);
 }
 
 void schema_registry::impl::compile_shared() {
@@ -352,42 +1045,438 @@ void schema_registry::impl::compile_shared() {
     props["e" + std::to_string(i)] = {{"$ref", definition_ref(entries[i].location)}};
 
   valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-  valijson::adapters::NlohmannJsonAdapter adapter(root);
+  add_builders(parser, patterns);
   try {
+    valijson::adapters::NlohmannJsonAdapter adapter(root);
     parser.populateSchema(adapter, compiled_root);
-  } catch (const std::exception& e) {
+  } catch (const std::exception&) {
     // One bad schema must not cost every other one: compile each alone.
-    for (std::size_t i = 0; i < entries.size(); ++i) compile_alone(entries[i], static_cast<std::uint32_t>(i));
+    json all = std::move(props);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      root["properties"] = json{{"e" + std::to_string(i), all["e" + std::to_string(i)]}};
+      compile_alone(i);
+    }
+    root["properties"] = std::move(all);
     return;
   }
-  valijson::Subschema::ApplyFunction visit = [&](const valijson::constraints::Constraint& c) {
-    if (auto* p = dynamic_cast<const valijson::constraints::PropertiesConstraint*>(&c)) {
-      p->applyToProperties([&](const auto& name, const valijson::Subschema* s) {
-        entries[std::stoul(std::string(name.begin() + 1, name.end()))].subschema = s;
-        return true;
-      });
-    }
-    return true;
-  };
-  compiled_root.apply(visit);
+  find_entry_subschemas(compiled_root);
 }
 
-void schema_registry::impl::compile_alone(entry& e, std::uint32_t index) {
-  json alone = {{"definitions", root["definitions"]}, {"$ref", definition_ref(e.location)}};
+// root["properties"] holds only entry `index`: valijson parses only what it reaches.
+void schema_registry::impl::compile_alone(std::size_t index) {
+  entry& e = entries[index];
   auto schema = std::make_unique<valijson::Schema>();
   valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+  add_builders(parser, patterns);
   try {
-    valijson::adapters::NlohmannJsonAdapter adapter(alone);
+    valijson::adapters::NlohmannJsonAdapter adapter(root);
     parser.populateSchema(adapter, *schema);
     e.own = std::move(schema);
-    e.subschema = e.own.get();
+    find_entry_subschemas(*e.own, index);
   } catch (const std::exception& ex) {
     const location& loc = locations[e.location];
     problems.push_back(loc.doc->make_diagnostic(
         loc.pointer, "schema cannot be compiled (" + std::string(ex.what()) + "); it accepts any value"));
-    (void)index;
   }
 }
+
+// ---------------------------------------------------------------- explain
+
+namespace {
+
+// The detailed check: walks the translated JSON Schema (not valijson's
+// compiled form, which keeps neither OpenAPI locations nor enum values) and
+// reports every failure with Kibana's wording. Only runs on the error path.
+class explainer {
+ public:
+  struct found {
+    std::vector<std::uint32_t> order;  // position of the instance location (sort key)
+    schema_error error;
+  };
+
+  explainer(const json& definitions, const pattern_table& patterns) : definitions_(definitions), patterns_(patterns) {}
+
+  // True when `v` is valid against `s`. With `out`, collects every error;
+  // without, stops at the first.
+  bool walk(const json& s, const json& v, std::string at, std::vector<found>* out, int depth = 0) {
+    if (s.is_boolean()) {
+      if (s.get<bool>()) return true;
+      fail(out, at, "false", "nothing", std::string(found_type(v)), "no value is allowed here");
+      return false;
+    }
+    if (!s.is_object()) return true;
+    if (depth > 1000) return true;  // the value's nesting limit is far below this
+    if (auto m = s.find(at_key); m != s.end() && out) at = m->get<std::string>();
+    if (auto ref = s.find("$ref"); ref != s.end()) {
+      const json* target = resolve(*ref);
+      return !target || walk(*target, v, at, out, depth + 1);
+    }
+    bool ok = true;
+    const std::string_view keyword_override = s.contains(keyword_key) ? s[keyword_key].get_ref<const std::string&>() : "";
+
+    // type: when it fails, the other keywords say nothing useful.
+    if (auto t = s.find("type"); t != s.end()) {
+      bool accepted = false;
+      std::vector<std::string> names;
+      if (t->is_string()) {
+        accepted = type_accepts(t->get_ref<const std::string&>(), v);
+        names.push_back(*t);
+      } else if (t->is_array()) {
+        for (const auto& one : *t) {
+          if (!one.is_string()) continue;
+          accepted = accepted || type_accepts(one.get_ref<const std::string&>(), v);
+          names.push_back(one);
+        }
+      }
+      if (!accepted) {
+        const std::string expected = join(names, " | ");
+        fail(out, at, "type", expected, std::string(found_type(v)),
+             "expected value of type [" + expected + "] but got [" + std::string(found_type(v)) + "]");
+        return false;
+      }
+    }
+    auto failed = [&](std::string keyword, std::string expected, std::string found, std::string message) {
+      ok = false;
+      fail(out, at, std::move(keyword), std::move(expected), std::move(found), std::move(message));
+    };
+    auto stop = [&] { return !ok && !out; };
+
+    if (auto e = s.find("enum"); e != s.end() && e->is_array()) {
+      if (std::find(e->begin(), e->end(), v) == e->end()) {
+        std::vector<std::string> values;
+        for (const auto& one : *e) values.push_back(one.is_null() ? "null" : value_text(one));
+        const std::string list = join(values, ", ");
+        const std::string keyword = keyword_override.empty() ? "enum" : std::string(keyword_override);
+        if (values.size() == 1)
+          failed(keyword, "[" + list + "]", std::string(found_type(v)), "expected value to equal [" + list + "]");
+        else
+          failed(keyword, "one of [" + list + "]", std::string(found_type(v)),
+                 "expected value to equal one of [" + list + "]");
+      }
+    }
+    if (auto c = s.find("const"); c != s.end() && *c != v) {
+      const std::string text = c->is_null() ? "null" : value_text(*c);
+      failed(keyword_override.empty() ? "const" : std::string(keyword_override), "[" + text + "]",
+             std::string(found_type(v)), "expected value to equal [" + text + "]");
+    }
+    if (stop()) return false;
+
+    if (v.is_string()) {
+      const std::string& str = v.get_ref<const std::string&>();
+      const std::size_t length = (s.contains("minLength") || s.contains("maxLength")) ? utf8_length(str) : 0;
+      if (auto m = s.find("minLength"); m != s.end() && length < m->get<std::uint64_t>())
+        failed("minLength", m->dump(), std::to_string(length),
+               "value has length [" + std::to_string(length) + "] but it must have a minimum length of [" + m->dump() + "].");
+      if (auto m = s.find("maxLength"); m != s.end() && length > m->get<std::uint64_t>())
+        failed("maxLength", m->dump(), std::to_string(length),
+               "value has length [" + std::to_string(length) + "] but it must have a maximum length of [" + m->dump() + "].");
+      if (auto f = s.find(format_key); f != s.end()) {
+        if (auto format = checked_format(f->get_ref<const std::string&>()); format && !matches_format(*format, str))
+          failed("format", std::string(format_name(*format)), "string",
+                 "expected value to be " + std::string(format_hint(*format)) + " (format [" +
+                     std::string(format_name(*format)) + "])");
+      }
+      if (auto p = s.find(pattern_key); p != s.end()) {
+        auto compiled = patterns_.find(p->get<std::string>());
+        if (compiled != patterns_.end() && compiled->second.regex && !compiled->second.regex->search(str))
+          failed("pattern", p->get<std::string>(), "string",
+                 "expected value to match the pattern [" + p->get<std::string>() + "]");
+      }
+    }
+    if (v.is_number()) {
+      const double d = v.get<double>();
+      if (auto m = s.find("minimum"); m != s.end() && d < m->get<double>())
+        failed("minimum", number_text(*m), "smaller", "Value must be equal to or greater than [" + number_text(*m) + "].");
+      if (auto m = s.find("exclusiveMinimum"); m != s.end() && m->is_number() && d <= m->get<double>())
+        failed("exclusiveMinimum", number_text(*m), "not greater", "Value must be greater than [" + number_text(*m) + "].");
+      if (auto m = s.find("maximum"); m != s.end() && d > m->get<double>())
+        failed("maximum", number_text(*m), "greater", "Value must be equal to or lower than [" + number_text(*m) + "].");
+      if (auto m = s.find("exclusiveMaximum"); m != s.end() && m->is_number() && d >= m->get<double>())
+        failed("exclusiveMaximum", number_text(*m), "not lower", "Value must be lower than [" + number_text(*m) + "].");
+      if (auto m = s.find("multipleOf"); m != s.end() && d != 0) {
+        const double q = d / m->get<double>();
+        if (!std::isfinite(q) || std::floor(q) != q)
+          failed("multipleOf", number_text(*m), "not a multiple", "Value must be a multiple of [" + number_text(*m) + "].");
+      }
+    }
+    if (stop()) return false;
+
+    if (v.is_array()) {
+      if (auto m = s.find("minItems"); m != s.end() && v.size() < m->get<std::uint64_t>())
+        failed("minItems", m->dump(), std::to_string(v.size()),
+               "array size is [" + std::to_string(v.size()) + "], but cannot be smaller than [" + m->dump() + "]");
+      if (auto m = s.find("maxItems"); m != s.end() && v.size() > m->get<std::uint64_t>())
+        failed("maxItems", m->dump(), std::to_string(v.size()),
+               "array size is [" + std::to_string(v.size()) + "], but cannot be greater than [" + m->dump() + "]");
+      if (auto u = s.find("uniqueItems"); u != s.end() && *u == true) {
+        for (std::size_t i = 0; i < v.size() && ok; ++i)
+          for (std::size_t j = i + 1; j < v.size(); ++j)
+            if (v[i] == v[j]) {
+              failed("uniqueItems", "unique items", "duplicates",
+                     "array items [" + std::to_string(i) + "] and [" + std::to_string(j) + "] are equal; items must be unique");
+              break;
+            }
+      }
+      if (stop()) return false;
+      if (auto items = s.find("items"); items != s.end() && items->is_object()) {
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          enter(std::to_string(i), static_cast<std::uint32_t>(2 * i + 1));
+          const bool item_ok = walk(*items, v[i], out ? at + "/items" : std::string(), out, depth + 1);
+          leave();
+          if (!item_ok) {
+            ok = false;
+            if (!out) return false;
+          }
+        }
+      }
+    }
+
+    if (v.is_object()) {
+      const auto& members = v.get_ref<const json::object_t&>();
+      const json* props = s.contains("properties") ? &s["properties"] : nullptr;
+      if (auto r = s.find("required"); r != s.end() && r->is_array()) {
+        for (const auto& name_json : *r) {
+          const std::string& name = name_json.get_ref<const std::string&>();
+          if (members.find(name) != members.end()) continue;
+          ok = false;
+          if (!out) return false;
+          const auto position = static_cast<std::uint32_t>(std::distance(members.begin(), members.lower_bound(name)));
+          enter(name, 2 * position);
+          const std::string declared = declared_type(s, name, 0);
+          const bool declared_here = props && props->contains(name);
+          fail(out, declared_here ? at + "/properties/" + escape_pointer_token(name) : at, "required", declared,
+               "undefined", "expected value of type [" + declared + "] but got [undefined]");
+          leave();
+        }
+      }
+      const json* extra = s.contains("additionalProperties") ? &s["additionalProperties"] : nullptr;
+      if (props || extra) {
+        std::uint32_t index = 0;
+        for (const auto& [name, member] : members) {
+          const std::uint32_t position = 2 * index++ + 1;
+          const json* child = nullptr;
+          std::string child_at;
+          if (props) {
+            if (auto p = props->find(name); p != props->end()) {
+              child = &*p;
+              if (out) child_at = at + "/properties/" + escape_pointer_token(name);
+            }
+          }
+          if (!child && extra) {
+            if (*extra == false) {
+              ok = false;
+              if (!out) return false;
+              enter(name, position);
+              fail(out, at, "additionalProperties", "no property [" + name + "]", "an undeclared property",
+                   "definition for this key is missing");
+              leave();
+              continue;
+            }
+            child = extra;
+            if (out) child_at = at + "/additionalProperties";
+          }
+          if (!child) continue;
+          enter(name, position);
+          const bool member_ok = walk(*child, member, std::move(child_at), out, depth + 1);
+          leave();
+          if (!member_ok) {
+            ok = false;
+            if (!out) return false;
+          }
+        }
+      }
+      if (auto m = s.find("minProperties"); m != s.end() && v.size() < m->get<std::uint64_t>())
+        failed("minProperties", m->dump(), std::to_string(v.size()),
+               "object has [" + std::to_string(v.size()) + "] properties but must have at least [" + m->dump() + "]");
+      if (auto m = s.find("maxProperties"); m != s.end() && v.size() > m->get<std::uint64_t>())
+        failed("maxProperties", m->dump(), std::to_string(v.size()),
+               "object has [" + std::to_string(v.size()) + "] properties but must have at most [" + m->dump() + "]");
+    }
+    if (stop()) return false;
+
+    if (auto all = s.find("allOf"); all != s.end() && all->is_array()) {
+      for (std::size_t i = 0; i < all->size(); ++i) {
+        if (!walk((*all)[i], v, out ? at + "/allOf/" + std::to_string(i) : std::string(), out, depth + 1)) {
+          ok = false;
+          if (!out) return false;
+        }
+      }
+    }
+    if (auto any = s.find("anyOf"); any != s.end() && any->is_array()) {
+      if (!alternatives(*any, v, at, s.contains(one_of_key) ? "oneOf" : "anyOf", out, depth)) ok = false;
+      if (stop()) return false;
+    }
+    if (auto one = s.find("oneOf"); one != s.end() && one->is_array()) {  // never emitted; draft 7 meaning
+      std::size_t matched = 0;
+      for (const auto& branch : *one) matched += walk(branch, v, std::string(), nullptr, depth + 1);
+      if (matched == 0) {
+        if (!alternatives(*one, v, at, "oneOf", out, depth)) ok = false;
+      } else if (matched > 1) {
+        failed("oneOf", "exactly one schema", std::to_string(matched) + " schemas",
+               "expected value to match exactly one schema but it matched [" + std::to_string(matched) + "]");
+      }
+      if (stop()) return false;
+    }
+    if (auto n = s.find("not"); n != s.end()) {
+      if (walk(*n, v, std::string(), nullptr, depth + 1)) {
+        const bool never = n->is_object() && n->empty();
+        failed("not", never ? "nothing" : "not the schema in [not]", std::string(found_type(v)),
+               never ? "no value is allowed here" : "expected value not to match the schema in [not]");
+      }
+      if (stop()) return false;
+    }
+    if (auto cond = s.find("if"); cond != s.end()) {
+      const bool holds = walk(*cond, v, std::string(), nullptr, depth + 1);
+      const char* branch_key = holds ? "then" : "else";
+      if (auto branch = s.find(branch_key); branch != s.end())
+        if (!walk(*branch, v, out ? at + "/" + branch_key : std::string(), out, depth + 1)) ok = false;
+    }
+    return ok;
+  }
+
+  std::vector<schema_error> finish(std::vector<found> all) {
+    std::stable_sort(all.begin(), all.end(), [](const found& a, const found& b) { return a.order < b.order; });
+    std::vector<schema_error> errors;
+    std::set<std::tuple<std::string, std::string, std::string>> seen;
+    for (auto& f : all)
+      if (seen.emplace(f.error.instance_pointer, f.error.keyword, f.error.message).second)
+        errors.push_back(std::move(f.error));
+    return errors;
+  }
+
+ private:
+  const json* resolve(const json& ref) const {
+    if (!ref.is_string()) return nullptr;
+    const std::string& text = ref.get_ref<const std::string&>();
+    constexpr std::string_view prefix = "#/definitions/";
+    if (!text.starts_with(prefix)) return nullptr;
+    auto it = definitions_.find(text.substr(prefix.size()));
+    return it == definitions_.end() ? nullptr : &*it;
+  }
+
+  // The types a schema admits at its top level (nullopt = any).
+  std::optional<std::vector<std::string>> root_types(const json& s, int depth) const {
+    if (!s.is_object() || depth > max_ref_hops) return std::nullopt;
+    if (auto ref = s.find("$ref"); ref != s.end()) {
+      const json* target = resolve(*ref);
+      return target ? root_types(*target, depth + 1) : std::nullopt;
+    }
+    if (auto t = s.find("type"); t != s.end()) {
+      if (t->is_string()) return std::vector<std::string>{*t};
+      std::vector<std::string> names;
+      for (const auto& one : *t)
+        if (one.is_string()) names.push_back(one);
+      return names;
+    }
+    for (const char* key : {"anyOf", "oneOf"}) {
+      if (auto list = s.find(key); list != s.end() && list->is_array()) {
+        std::vector<std::string> names;
+        for (const auto& branch : *list) {
+          auto more = root_types(branch, depth + 1);
+          if (!more) return std::nullopt;
+          for (auto& n : *more)
+            if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
+        }
+        return names;
+      }
+    }
+    if (auto all = s.find("allOf"); all != s.end() && all->is_array())
+      for (const auto& member : *all)
+        if (auto types = root_types(member, depth + 1)) return types;
+    return std::nullopt;
+  }
+
+  // The declared type of property `name` of object schema `s`, for "missing" messages.
+  std::string declared_type(const json& s, const std::string& name, int depth) const {
+    if (depth > max_ref_hops || !s.is_object()) return "any";
+    if (auto ref = s.find("$ref"); ref != s.end()) {
+      const json* target = resolve(*ref);
+      return target ? declared_type(*target, name, depth + 1) : "any";
+    }
+    if (auto props = s.find("properties"); props != s.end())
+      if (auto p = props->find(name); p != props->end()) {
+        auto types = root_types(*p, 0);
+        if (!types) return "any";
+        std::vector<std::string> names;
+        for (const auto& t : *types)
+          if (t != "null") names.push_back(t);
+        return names.empty() ? "null" : join(names, " | ");
+      }
+    for (const char* key : {"allOf", "anyOf"})
+      if (auto list = s.find(key); list != s.end() && list->is_array())
+        for (const auto& member : *list)
+          if (std::string t = declared_type(member, name, depth + 1); t != "any") return t;
+    return "any";
+  }
+
+  // anyOf (and oneOf matching nothing): valid when a branch is; otherwise the
+  // errors of the closest branch among those admitting the value's type, or
+  // one type error listing every branch's types.
+  bool alternatives(const json& list, const json& v, const std::string& at, const char* keyword,
+                    std::vector<found>* out, int depth) {
+    for (const auto& branch : list)
+      if (walk(branch, v, std::string(), nullptr, depth + 1)) return true;
+    if (!out) return false;
+    std::optional<std::vector<found>> best;
+    std::vector<std::string> types;
+    bool any_type = false;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      auto admitted = root_types(list[i], 0);
+      if (!admitted) any_type = true;
+      else
+        for (const auto& t : *admitted)
+          if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+      if (admitted && std::none_of(admitted->begin(), admitted->end(), [&](const std::string& t) { return type_accepts(t, v); }))
+        continue;
+      std::vector<found> errors;
+      walk(list[i], v, at + "/" + keyword + "/" + std::to_string(i), &errors, depth + 1);
+      if (!best || errors.size() < best->size()) best = std::move(errors);
+    }
+    if (best && !best->empty()) {
+      for (auto& f : *best) out->push_back(std::move(f));
+      return false;
+    }
+    if (!any_type && !types.empty()) {
+      const std::string expected = join(types, " | ");
+      fail(out, at, keyword, expected, std::string(found_type(v)),
+           "expected value of type [" + expected + "] but got [" + std::string(found_type(v)) + "]");
+    } else {
+      fail(out, at, keyword, "one of the allowed schemas", std::string(found_type(v)),
+           "expected value to match one of the allowed schemas");
+    }
+    return false;
+  }
+
+  void enter(const std::string& token, std::uint32_t position) {
+    tokens_.push_back(token);
+    order_.push_back(position);
+  }
+  void leave() {
+    tokens_.pop_back();
+    order_.pop_back();
+  }
+
+  void fail(std::vector<found>* out, const std::string& at, std::string keyword, std::string expected,
+            std::string found_text, std::string message) {
+    if (!out) return;
+    found f;
+    f.order = order_;
+    for (const auto& t : tokens_) f.error.instance_pointer = pointer_append(f.error.instance_pointer, t);
+    f.error.schema_pointer = at;
+    f.error.keyword = std::move(keyword);
+    f.error.expected = std::move(expected);
+    f.error.found = std::move(found_text);
+    f.error.message = std::move(message);
+    out->push_back(std::move(f));
+  }
+
+  const json& definitions_;
+  const pattern_table& patterns_;
+  std::vector<std::string> tokens_;
+  std::vector<std::uint32_t> order_;
+};
+
+}  // namespace
 
 schema_registry::schema_registry(const document_set& docs) : impl_(std::make_unique<impl>(docs)) {}
 
@@ -396,7 +1485,7 @@ schema_registry::~schema_registry() = default;
 schema_id schema_registry::add(const document& doc, std::string_view pointer, direction dir) {
   const std::uint32_t loc = impl_->location_of(doc, std::string(pointer), dir);
   auto [it, inserted] = impl_->entry_by_location.try_emplace(loc, static_cast<schema_id>(impl_->entries.size()));
-  if (inserted) impl_->entries.push_back({loc, dir, nullptr, nullptr});
+  if (inserted) impl_->entries.push_back({loc, dir, nullptr, nullptr, nullptr});
   return it->second;
 }
 
@@ -408,6 +1497,7 @@ diagnostics schema_registry::compile() {
     impl_->restart();
     impl_->translate_all();
   }
+  impl_->report_unknown_formats();
   impl_->compile_shared();
   return std::move(impl_->problems);
 }
@@ -419,36 +1509,27 @@ const std::string& schema_registry::pointer(schema_id id) const {
 }
 const json& schema_registry::translated_root() const { return impl_->root; }
 
-namespace {
-valijson::Validator& thread_validator() {
-  thread_local valijson::Validator validator;
-  return validator;
-}
-}  // namespace
-
 bool schema_registry::is_valid(schema_id id, const json& value) const {
-  const valijson::Subschema* s = impl_->entries.at(id).subschema;
-  if (!s) return true;
-  valijson::adapters::NlohmannJsonAdapter adapter(value);
-  return thread_validator().validate(*s, adapter, nullptr);
+  const impl::entry& e = impl_->entries.at(id);
+  if (!e.subschema) return true;
+  fast_checker checker(e.empty);
+  return checker.check(*e.subschema, value);
 }
 
 std::vector<schema_error> schema_registry::explain(schema_id id, const json& value) const {
-  std::vector<schema_error> errors;
-  const valijson::Subschema* s = impl_->entries.at(id).subschema;
-  if (!s) return errors;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter adapter(value);
-  if (thread_validator().validate(*s, adapter, &results)) return errors;
-  valijson::ValidationResults::Error error;
-  while (results.popError(error)) {
-    std::string pointer;
-    for (std::size_t i = 1; i < error.context.size(); ++i) {  // [0] is "<root>"
-      std::string_view token = error.context[i];
-      if (token.size() >= 2 && token.front() == '[' && token.back() == ']') token = token.substr(1, token.size() - 2);
-      pointer = pointer_append(pointer, token);
-    }
-    errors.push_back({std::move(pointer), std::move(error.description)});
+  const impl::entry& e = impl_->entries.at(id);
+  if (!e.subschema || is_valid(id, value)) return {};
+  const json& definitions = impl_->root["definitions"];
+  const json* s = &definitions["t" + std::to_string(e.location)];
+  explainer walker(definitions, impl_->patterns);
+  std::vector<explainer::found> found;
+  walker.walk(*s, value, std::string(), &found);
+  std::vector<schema_error> errors = walker.finish(std::move(found));
+  if (errors.empty()) {
+    // The fast check is the authority; the walker should always find why.
+    const location& loc = impl_->locations[e.location];
+    errors.push_back({"", "value does not match the schema", impl_->schema_pointer(loc.doc, loc.pointer), "schema",
+                      "a valid value", "an invalid value"});
   }
   return errors;
 }

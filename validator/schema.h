@@ -7,6 +7,51 @@
 // reaches through $ref exactly once into a single JSON Schema root and
 // compiles that root with valijson in one pass. Nothing is compiled per
 // request.
+//
+// OpenAPI semantics of the translation (each has a test in
+// tests/validator/schema_test.cpp):
+// - nullable: true adds null to `type` and to `enum`; beside $ref, allOf,
+//   oneOf, anyOf or not it wraps the schema: anyOf [null, schema].
+//   `enum: []` with nullable: true (Kibana's encoding of z.null()) means: null only.
+// - oneOf is validated as anyOf: a value matching two or more branches is
+//   accepted. Kibana's server implements its unions first-match-wins
+//   (@kbn/config-schema oneOf = Joi alternatives, Zod unions), and its
+//   document has oneOf with duplicate and overlapping branches; rejecting
+//   such values would be false alarms. Identical branches are reported at
+//   load. anyOf beside oneOf: both must hold.
+// - discriminator (on oneOf or anyOf): the branch is picked by the value of
+//   the discriminator property — mapping entries first, then the values a
+//   branch declares for that property (enum/const, also through allOf), then
+//   the branch's schema name — and only that branch is validated (its errors
+//   are reported). A missing property or an unknown value is one error
+//   listing the allowed values. A discriminator that cannot name every
+//   branch is reported and the branches are tried in turn.
+// - allOf with additionalProperties: false on the allOf schema or on any of
+//   its members (also through $ref, nested allOf, and oneOf/anyOf branches
+//   inside members): the object may hold every property declared anywhere in
+//   that allOf, nothing else (OpenAPI users' reading, and what Kibana's
+//   server accepts). The closed check moves to the allOf schema; members are
+//   validated without their own additionalProperties: false.
+// - readOnly properties are not required in requests, writeOnly ones not in
+//   responses.
+// - format: int32/int64 become minimum/maximum; date-time, date, time, uuid,
+//   email, ipv4, ipv6, uri, hostname and byte are checked by specgate's own
+//   code (validator/formats.h), on strings only; float, double, binary and
+//   password carry no check; other formats are reported once at load and not
+//   checked.
+// - pattern: ECMA-262, unanchored search, run by RE2 (linear time). Patterns
+//   RE2 cannot express (backreferences, lookaround) are reported at load with
+//   the reason and not enforced (validator/pattern.h).
+// - Defects (type: objects, required: null, required holding non-strings,
+//   misspelt keywords such as additionalproperties, enum: []) are reported
+//   with their pointer and constrain nothing (string entries of `required`
+//   are still required), like Kibana's server, which never sees them.
+//
+// Custom keywords in the translated root (ignored by other validators):
+// x-specgate-format, x-specgate-pattern (checked by specgate),
+// x-specgate-at (OpenAPI pointer of a translated node, for errors),
+// x-specgate-oneOf (this anyOf was a oneOf), x-specgate-keyword (report
+// errors of this node under that keyword, e.g. "discriminator").
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,14 +72,20 @@ enum class direction : std::uint8_t { request, response };
 using schema_id = std::uint32_t;
 inline constexpr schema_id no_schema = ~schema_id{0};
 
-// One failed check of a value against a schema.
+// One failed check of a value against a schema, as data.
 struct schema_error {
-  std::string instance_pointer;  // JSON Pointer into the value ("" = the value itself)
-  std::string message;           // what was expected
-  std::string schema_pointer;    // OpenAPI pointer of the failing schema ("#/components/schemas/X"), best effort
-  std::string keyword;           // "type", "required", "enum", ...
-  std::string expected;          // short, never a whole value
-  std::string found;
+  std::string instance_pointer;  // JSON Pointer into the value ("" = the value itself); for a
+                                 // missing required property, the property's pointer
+  std::string message;           // Kibana's wording without the "[request body.x]: " prefix:
+                                 // "expected value of type [string] but got [number]"
+  std::string schema_pointer;    // OpenAPI location of the failing schema, in the file the schema
+                                 // lives in: "#/components/schemas/Foo/properties/bar"
+                                 // ("other.yaml#/Foo" for another file)
+  std::string keyword;           // "type", "required", "enum", "additionalProperties", "minLength",
+                                 // "maxItems", "minimum", "format", "pattern", "oneOf", "anyOf",
+                                 // "discriminator", "not", ...
+  std::string expected;          // short: "string", "one of [a, b]", "1", "date-time"
+  std::string found;             // short: "number", "undefined", "0"; never the value itself
 };
 
 class schema_registry {
@@ -62,7 +113,10 @@ class schema_registry {
 
   // Fast check: stops at the first failure, builds no messages.
   bool is_valid(schema_id id, const json& value) const;
-  // Detailed check: every failure. Empty when valid.
+  // Detailed check: every failure, in a stable order (the value's member
+  // order — nlohmann's, i.e. sorted keys — then keyword). Empty exactly when
+  // is_valid() is true. Meant for the error path: run it after is_valid()
+  // failed.
   std::vector<schema_error> explain(schema_id id, const json& value) const;
 
  private:

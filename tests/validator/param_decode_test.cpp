@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -223,6 +224,11 @@ struct style_case {
   const char* schema;
   const char* expected;
 };
+
+void PrintTo(const style_case& c, std::ostream* os) {
+  *os << location_name(c.in) << " " << c.style << (c.explode ? " explode" : "") << " [" << c.raw << "] as "
+      << c.schema;
+}
 
 class style_table : public param_decode_test, public ::testing::WithParamInterface<style_case> {};
 

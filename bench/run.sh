@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# specgate benchmarks, each beside a yardstick measured in the same run.
+#   bench/run.sh [BUILD_DIR]        (make bench runs it after installing wrk, nginx, Prism)
+# Prints every figure; bench/RESULTS.md records them as ratios.
+# Load tests only target 127.0.0.1 and are bounded in time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+SPEC=${SPECGATE_KIBANA_SPEC:-$(cd .. && pwd)/shared/specs/kibana.yaml}
+DURATION=${BENCH_DURATION:-10s}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+TOOLS=$BUILD/bench-tools
+WORK=$(mktemp -d /tmp/specgate-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+say() { printf '\n== %s\n' "$*"; }
+[[ -f "$SPEC" ]] || { echo "Kibana's document not found at $SPEC" >&2; exit 1; }
+echo "machine: $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+
+# --- micro benchmarks (Google Benchmark; each has its yardstick inside) ---
+for b in bench_load bench_router bench_params bench_validate; do
+  if [[ -x $BUILD/bench/$b ]]; then
+    say "$b"
+    "$BUILD/bench/$b" --benchmark_min_time=0.5 2>&1 | grep -vE '^\*\*\*|^$'
+  fi
+done
+
+# --- start-up: ready to serve Kibana's full document ---
+say "start-up on Kibana's full document (specgate: 5 runs)"
+for i in 1 2 3 4 5; do
+  /usr/bin/time -f '%M' -o "$WORK/rss.$i" "$BUILD/specgate" mock --spec "$SPEC" --port 0 --dry-run 2>"$WORK/start.$i" || true
+  ready=$(grep -o 'ready in [0-9]* ms' "$WORK/start.$i" | grep -o '[0-9]*')
+  echo "run $i: ready in ${ready} ms, peak RSS $(( $(cat "$WORK/rss.$i") / 1024 )) MB"
+done
+
+PRISM=$TOOLS/node_modules/.bin/prism
+wait_ready() {  # port, timeout seconds -> prints ms until GET /api/fleet/agents/setup answers
+  local port=$1 limit=$2 start now
+  start=$(date +%s%N)
+  while true; do
+    if curl -s -o /dev/null -m 1 -H 'Authorization: ApiKey c29tZTprZXk=' "http://127.0.0.1:$port/api/fleet/agents/setup"; then
+      now=$(date +%s%N); echo $(( (now - start) / 1000000 )); return 0
+    fi
+    now=$(date +%s%N)
+    (( (now - start) / 1000000000 > limit )) && { echo timeout; return 1; }
+    sleep 0.05
+  done
+}
+if [[ -x $PRISM ]]; then
+  say "start-up, yardstick: Prism on the same document"
+  "$PRISM" mock -p 4010 "$SPEC" >"$WORK/prism.log" 2>&1 &
+  PIDS+=($!)
+  echo "prism ready in $(wait_ready 4010 60) ms"
+else
+  echo "(Prism not installed: make bench installs it)"
+fi
+
+# --- load: requests/s and latency, side by side ---
+if ! command -v wrk >/dev/null; then echo "(wrk not installed: make bench installs it)"; exit 0; fi
+AUTH='Authorization: ApiKey c29tZTprZXk='
+body_file=$WORK/configure.json
+# The POST /api/cases/configure example request body of the embedded contract (831 bytes).
+"$BUILD/specgate" example setCaseConfigurationDefaultSpace >"$body_file"
+cat >"$WORK/post.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["kbn-xsrf"] = "true"
+wrk.headers["Authorization"] = "ApiKey c29tZTprZXk="
+local f = io.open("$body_file", "r"); wrk.body = f:read("*a"); f:close()
+EOF
+run_wrk() {  # label url [script]
+  local label=$1 url=$2 script=${3:-}
+  local args=(-t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "$AUTH")
+  [[ -n $script ]] && args+=(-s "$script")
+  wrk "${args[@]}" "$url" >"$WORK/wrk.out" 2>&1 || true
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.out")
+  p50=$(awk '$1=="50%" {print $2}' "$WORK/wrk.out")
+  p99=$(awk '$1=="99%" {print $2}' "$WORK/wrk.out")
+  printf '%-44s %10s req/s   p50 %8s   p99 %8s   non-2xx: %s\n' "$label" "$rps" "$p50" "$p99" \
+    "$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.out")"
+}
+
+say "load: $CONNECTIONS connections, $DURATION each, wrk on the same machine"
+# nginx answering a fixed body: the ceiling.
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes 2;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
+  uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
+  server {
+    listen 127.0.0.1:18080;
+    location / { default_type application/json; return 200 '{"isReady":true,"missing_requirements":[],"missing_optional_features":[]}'; }
+  }
+}
+EOF
+if command -v nginx >/dev/null; then
+  nginx -c "$WORK/nginx/nginx.conf" &
+  PIDS+=($!)
+  sleep 0.5
+  run_wrk "nginx fixed body (ceiling)" http://127.0.0.1:18080/api/fleet/agents/setup
+fi
+
+"$BUILD/specgate" mock --quiet --spec "$SPEC" --port 18081 2>"$WORK/specgate.log" &
+SG=$!
+PIDS+=($SG)
+wait_ready 18081 30 >/dev/null
+run_wrk "specgate GET /api/fleet/agents/setup" http://127.0.0.1:18081/api/fleet/agents/setup
+[[ -s $body_file ]] && run_wrk "specgate POST /api/cases/configure (validated)" http://127.0.0.1:18081/api/cases/configure "$WORK/post.lua"
+echo "specgate RSS under load: $(( $(awk '/VmHWM/ {print $2}' /proc/$SG/status) / 1024 )) MB peak"
+
+if [[ -x $PRISM ]]; then
+  run_wrk "prism GET /api/fleet/agents/setup" http://127.0.0.1:4010/api/fleet/agents/setup
+  [[ -s $body_file ]] && run_wrk "prism POST /api/cases/configure" http://127.0.0.1:4010/api/cases/configure "$WORK/post.lua"
+fi
