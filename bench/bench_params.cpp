@@ -112,6 +112,42 @@ void BM_yardstick_parse_query_only(benchmark::State& state) {
 }
 BENCHMARK(BM_yardstick_parse_query_only);
 
+// The floor for any decoder that hands the schema check a nlohmann::json:
+// building (and destroying) the same values directly.
+void BM_yardstick_build_json_int_array(benchmark::State& state) {
+  const std::string_view numbers[] = {"1", "2", "3"};
+  for (auto _ : state) {
+    json a(json::value_t::array);
+    a.get_ref<json::array_t&>().reserve(3);
+    for (auto n : numbers) {
+      std::int64_t v = 0;
+      std::from_chars(n.data(), n.data() + n.size(), v);
+      a.get_ref<json::array_t&>().emplace_back(v);
+    }
+    benchmark::DoNotOptimize(a);
+  }
+  state.counters["params/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_yardstick_build_json_int_array);
+
+void BM_yardstick_build_json_object(benchmark::State& state) {
+  for (auto _ : state) {
+    json o(json::value_t::object);
+    o["page"] = 1;
+    o["perPage"] = 20;
+    o["sortField"] = "createdAt";
+    o["sortOrder"] = "desc";
+    o["status"] = "open";
+    json tags(json::value_t::array);
+    tags.push_back("a");
+    tags.push_back("b");
+    o["tags"] = std::move(tags);
+    benchmark::DoNotOptimize(o);
+  }
+  state.counters["params/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_yardstick_build_json_object);
+
 void BM_decode_query_integer(benchmark::State& state) {
   run_decode(state, bench_shapes().integer, "form", true, param_location::query, "page", "perPage=20&page=2",
              json(2));

@@ -277,9 +277,9 @@ bool repair_utf8(std::string& s) {
   return true;
 }
 
-// Percent-decodes `in` into `out` (appending); '+' becomes ' ' when `plus_space`.
-// A malformed escape is kept literally. Returns false when the input was malformed.
-bool lenient_decode(std::string_view in, std::string& out, bool plus_space) {
+// Percent-decodes `in`; '+' becomes ' ' when `plus_space`. A malformed escape
+// is kept literally, bytes that are not UTF-8 become U+FFFD; either sets `malformed`.
+std::string lenient_decode(std::string_view in, bool plus_space, bool& malformed) {
   bool ok = true;
   bool high = false;
   std::size_t plain = 0;  // length of the prefix that needs no decoding
@@ -288,7 +288,8 @@ bool lenient_decode(std::string_view in, std::string& out, bool plus_space) {
     if (c == '%' || (c == '+' && plus_space)) break;
     high |= static_cast<unsigned char>(c) >= 0x80;
   }
-  out.assign(in.data(), plain);
+  std::string out(in.data(), plain);
+  if (plain < in.size()) out.reserve(in.size());
   for (std::size_t i = plain; i < in.size(); ++i) {
     const char c = in[i];
     if (c == '+' && plus_space) {
@@ -311,7 +312,8 @@ bool lenient_decode(std::string_view in, std::string& out, bool plus_space) {
     }
   }
   if (high && repair_utf8(out)) ok = false;
-  return ok;
+  if (!ok) malformed = true;
+  return out;
 }
 
 std::string_view trim_ows(std::string_view s) {
@@ -777,9 +779,9 @@ parsed_pairs parse_query(std::string_view raw) {
   split(raw, '&', [&](std::string_view piece) {
     if (piece.empty()) return;
     const std::size_t eq = piece.find('=');
-    param_pair& p = out.pairs.emplace_back();
-    if (!lenient_decode(piece.substr(0, eq), p.key, true)) out.malformed = true;
-    if (eq != std::string_view::npos && !lenient_decode(piece.substr(eq + 1), p.value, true)) out.malformed = true;
+    out.pairs.push_back(param_pair{
+        lenient_decode(piece.substr(0, eq), true, out.malformed),
+        eq == std::string_view::npos ? std::string() : lenient_decode(piece.substr(eq + 1), true, out.malformed)});
   });
   return out;
 }
@@ -794,9 +796,7 @@ parsed_pairs parse_cookies(std::string_view header) {
     std::string_view name = eq == std::string_view::npos ? std::string_view() : trim_ows(piece.substr(0, eq));
     std::string_view v = eq == std::string_view::npos ? piece : trim_ows(piece.substr(eq + 1));
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-    param_pair& p = out.pairs.emplace_back();
-    if (!lenient_decode(name, p.key, false)) out.malformed = true;
-    if (!lenient_decode(v, p.value, false)) out.malformed = true;
+    out.pairs.push_back(param_pair{lenient_decode(name, false, out.malformed), lenient_decode(v, false, out.malformed)});
   });
   return out;
 }
