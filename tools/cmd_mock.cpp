@@ -4,12 +4,14 @@
 #include <ctime>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "server/http_server.h"
 #include "server/mock_service.h"
 #include "tools/commands.h"
+#include "tools/embedded.h"
 
 namespace specgate::tools {
 
@@ -41,7 +43,27 @@ std::string utc_now() {
   return buf;
 }
 
+// --fixtures DIR and --strict (set by main.cpp before run_mock).
+std::optional<std::string> fixtures_dir_flag;
+bool strict_flag = false;
+
+// The fixtures to serve: --fixtures DIR, else the embedded fixtures/ when the
+// embedded spec is served (they are written for it), else none.
+std::pair<std::vector<server::fixture_source>, validator::diagnostics> mock_fixtures(const spec_source& spec) {
+  if (fixtures_dir_flag) return server::read_fixture_dir(*fixtures_dir_flag);
+  std::pair<std::vector<server::fixture_source>, validator::diagnostics> out;
+  if (spec.path.empty())
+    for (const auto& f : embedded::files())
+      if (f.name.starts_with("fixtures/")) out.first.push_back({"<embedded>/" + std::string(f.name), std::string(f.data)});
+  return out;
+}
+
 }  // namespace
+
+void set_mock_answer_flags(std::optional<std::string> fixtures_dir, bool strict) {
+  fixtures_dir_flag = std::move(fixtures_dir);
+  strict_flag = strict;
+}
 
 int run_mock(const mock_options& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -52,10 +74,23 @@ int run_mock(const mock_options& options) {
     std::cerr << "specgate: cannot serve " << spec_name << ": it has errors (listed above)\n";
     return exit_violations;
   }
-  auto [service, problems] = server::mock_service::create(built.value);
+  auto [fixture_files, fixture_problems] = mock_fixtures(options.spec);
+  server::mock_options answer_options;
+  answer_options.fixtures = std::move(fixture_files);
+  answer_options.strict = strict_flag;
+  answer_options.log = [](const std::string& line) {
+    const std::string text = line + "\n";
+    std::fwrite(text.data(), 1, text.size(), stderr);
+  };
+  auto [service, problems] = server::mock_service::create(built.value, std::move(answer_options));
   validator::diagnostics all = std::move(built.problems);
+  all.insert(all.end(), fixture_problems.begin(), fixture_problems.end());
   all.insert(all.end(), problems.begin(), problems.end());
   print_problems(all, spec_name);
+  if (validator::has_errors(fixture_problems) || validator::has_errors(problems)) {
+    std::cerr << "specgate: cannot serve: the fixtures have errors (listed above)\n";
+    return exit_violations;
+  }
 
   server::server_options server_options;
   server_options.host = options.host;

@@ -1,7 +1,15 @@
 // specgate: an OpenAPI contract as a mock server, a validating proxy and a CI gate.
 #include <CLI/CLI.hpp>
 
+#include <optional>
+#include <string>
+
 #include "tools/commands.h"
+
+namespace specgate::tools {
+// Defined in cmd_mock.cpp: `mock --fixtures DIR` (nullopt = the default) and `--strict`.
+void set_mock_answer_flags(std::optional<std::string> fixtures_dir, bool strict);
+}  // namespace specgate::tools
 
 int main(int argc, char** argv) {
   using namespace specgate::tools;
@@ -29,6 +37,15 @@ int main(int argc, char** argv) {
   mock_cmd->add_flag("--quiet,-q", mock.quiet, "No per-request log lines on stderr");
   mock_cmd->add_flag("--dry-run", mock.dry_run,
                      "Load the spec, prepare every answer, bind the port, print the ready line, then exit");
+  std::string mock_fixtures_dir;
+  bool mock_strict = false;
+  auto* mock_fixtures_option = mock_cmd->add_option(
+      "--fixtures", mock_fixtures_dir,
+      "Directory of fixture files (fixtures/README.md); default: the embedded fixtures/ with the embedded spec, "
+      "none with --spec");
+  mock_cmd->add_flag("--strict", mock_strict,
+                     "Check every answer with the response check; log and flag violations "
+                     "(specgate-response-violations header)");
 
   std::string lint_format = "text";
   auto* lint_cmd = app.add_subcommand("lint", "Check the spec itself; print every problem with file:line:col");
@@ -52,6 +69,8 @@ int main(int argc, char** argv) {
   }
   if (mock_cmd->parsed()) {
     mock.spec = source;
+    set_mock_answer_flags(mock_fixtures_option->count() ? std::optional<std::string>(mock_fixtures_dir) : std::nullopt,
+                          mock_strict);
     return run_mock(mock);
   }
   if (lint_cmd->parsed()) return run_lint(source, lint_format);

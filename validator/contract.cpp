@@ -186,7 +186,11 @@ struct contract_builder {
         error(doc, m.pointer, "a Media Type Object must be an object");
         continue;
       }
-      if (value.contains("schema")) m.schema = out.schemas_->add(doc, pointer_append(m.pointer, "schema"), dir);
+      if (auto schema = value.find("schema"); schema != value.end()) {
+        m.schema = out.schemas_->add(doc, pointer_append(m.pointer, "schema"), dir);
+        if (m.essence == "application/x-www-form-urlencoded" || m.essence == "multipart/form-data")
+          m.form_shape = make_param_shape(docs, doc, &*schema, pointer_append(m.pointer, "schema"));
+      }
       m.examples = collect_examples(doc, value, m.pointer);
       result.push_back(std::move(m));
     }
@@ -255,6 +259,9 @@ struct contract_builder {
     param.style = style != p.end() && style->is_string() ? style->get<std::string>() : default_style;
     auto explode = p.find("explode");
     param.explode = explode != p.end() && explode->is_boolean() ? explode->get<bool>() : param.style == "form";
+    param.shape = make_parameter_shape(docs, *r->doc, p, r->pointer);
+    if (auto problem = check_param_style(param.shape, param.in, param.style, param.explode))
+      warn(*r->doc, r->pointer, "parameter '" + param.name + "': " + *problem);
     if (p.contains("schema")) {
       param.schema = out.schemas_->add(*r->doc, pointer_append(r->pointer, "schema"), direction::request);
     } else if (auto content = p.find("content"); content != p.end() && content->is_object() && content->size() == 1) {
@@ -342,6 +349,9 @@ struct contract_builder {
       if (std::none_of(op.parameters.begin(), op.parameters.end(),
                        [&](const parameter& p) { return p.in == param_location::path && p.name == name; }))
         warn(doc, op_ptr, "path parameter '" + name + "' of " + path + " is not declared; any value accepted");
+    for (auto& p : op.parameters)
+      for (const auto& q : op.parameters)
+        if (&p != &q && p.in == q.in) p.siblings.push_back(q.name);
     for (const auto& p : op.parameters)
       if (p.in == param_location::path && !template_names.count(p.name))
         warn(doc, p.pointer, "path parameter '" + p.name + "' does not appear in the path " + path);

@@ -12,6 +12,7 @@
 #include "validator/diagnostic.h"
 #include "validator/document.h"
 #include "validator/loader.h"
+#include "validator/param_decode.h"
 #include "validator/router.h"
 #include "validator/schema.h"
 
@@ -27,6 +28,8 @@ struct parameter {
   std::string style;     // as declared or the default for its location
   bool explode = false;  // as declared or the default for its style
   schema_id schema = no_schema;
+  param_shape shape;     // what the decoder needs of the schema
+  std::vector<std::string> siblings;  // names of the operation's other parameters in the same location
   std::string pointer;   // of the Parameter Object (after $ref)
 };
 
@@ -44,6 +47,7 @@ struct media_type {
   std::vector<std::string> alternatives;
   std::vector<std::pair<std::string, std::string>> parameters;  // lower-case names, values as declared
   schema_id schema = no_schema;
+  param_shape form_shape;  // form and multipart bodies: property types, to coerce fields
   std::vector<example> examples;
   const document* doc = nullptr;  // the file the Media Type Object is in
   std::string pointer;            // of the Media Type Object, in `doc`

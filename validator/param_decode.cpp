@@ -13,6 +13,8 @@ namespace specgate::validator {
 namespace {
 
 namespace jt = json_types;
+// Primitive types text can be decoded as ("null" stays a string, so a nullable array is still an array).
+constexpr type_set text_primitive = jt::string | jt::integer | jt::number | jt::boolean;
 
 // ---------------------------------------------------------------- shapes
 
@@ -504,7 +506,7 @@ std::optional<json> object_from_items(const target& t, std::string_view body, ch
 // matrix, form with explode: false, the delimited styles; a header).
 json decode_body(const target& t, std::string_view body, char sep, bool kv_items, bool trim) {
   if (t.types == jt::any) return make_string(body);
-  const bool primitive = t.admits(jt::primitive);
+  const bool primitive = t.admits(text_primitive);
   const bool has_sep = body.find(sep) != std::string_view::npos;
   if (t.admits(jt::array) && (!primitive || has_sep)) {
     json arr = empty_array(body.empty() ? 0 : count_pieces(body, sep));
@@ -543,7 +545,7 @@ decode_result from_occurrences(const target& t, std::size_t count, std::string_v
     if (json_strings)
       if (auto j = kibana_json(t, first)) return std::move(*j);
     if (!explode) return value(decode_body(t, first, sep, false, false));
-    if (t.types != jt::any && t.admits(jt::array) && !t.admits(jt::primitive)) {
+    if (t.types != jt::any && t.admits(jt::array) && !t.admits(text_primitive)) {
       json arr = empty_array(1);
       if (!first.empty()) arr.get_ref<json::array_t&>().push_back(coerce(first, t.items));
       return value(std::move(arr));
@@ -702,6 +704,7 @@ decode_result decode_path(const param_shape& shape, style_kind style, bool explo
         if (piece.size() > name.size()) a.push_back(coerce(piece.substr(name.size() + 1), t.items));
       });
       if (!ok) return bad();
+      if (a.size() == 1 && t.admits(text_primitive)) return value(std::move(a.front()));  // oneOf [string, array]
       return value(std::move(arr));
     }
     default: return value(decode_body(t, v, ',', explode, false));

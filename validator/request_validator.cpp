@@ -485,7 +485,7 @@ request_outcome request_validator::check(const request_input& in) const {
     }
   }
 
-  check_parameters(op, in, *out.route, xsrf_missing, out.found);
+  check_parameters(op, in, *out.route, out.found);
   check_body(op, in, out);
   return out;
 }

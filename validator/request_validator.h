@@ -62,7 +62,7 @@ class request_validator {
 
   void check_security(const operation& op, const request_input& in, violations& out) const;
   // Path, query, header and cookie parameters, decoded by style and coerced to their schema types.
-  void check_parameters(const operation& op, const request_input& in, const route_match& route, bool xsrf_reported,
+  void check_parameters(const operation& op, const request_input& in, const route_match& route,
                         violations& out) const;
   void check_body(const operation& op, const request_input& in, request_outcome& out) const;
   // application/x-www-form-urlencoded and multipart/form-data bodies as a JSON object.

@@ -51,6 +51,7 @@ components:
     loop_a: {allOf: [{$ref: '#/components/schemas/loop_b'}]}
     loop_b: {allOf: [{$ref: '#/components/schemas/loop_a'}]}
     nullable_int: {type: integer, nullable: true}
+    nullable_array: {type: array, nullable: true, items: {type: integer}}
     contradiction: {allOf: [{type: string}, {type: integer}]}
     metadata_query:
       type: object
@@ -407,6 +408,10 @@ INSTANTIATE_TEST_SUITE_P(
         style_case{query, "form", true, "color=true", "kibana_purposes", "true"},
         style_case{query, "form", true, "color=null", "nullable_int", R"("null")"},
         style_case{query, "form", true, "color=2", "enum_only", "2"},
+        style_case{query, "form", true, "color=5", "nullable_array", "[5]"},
+        style_case{path, "simple", false, "5", "nullable_array", "[5]"},
+        style_case{path, "matrix", true, ";color=a", "str_or_array", R"("a")"},
+        style_case{path, "matrix", true, ";color=a;color=b", "str_or_array", R"(["a","b"])"},
         // arrays: repeated keys, one value, empty, comma lists "as the style says"
         style_case{query, "form", true, "color=1&color=2&color=3", "int_array", "[1,2,3]"},
         style_case{query, "form", true, "color=1&color=x", "int_array", R"([1,"x"])"},

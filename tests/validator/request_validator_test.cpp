@@ -246,3 +246,158 @@ TEST(request_helpers, base64_and_kibana_fields) {
 
 }  // namespace
 }  // namespace specgate::validator
+
+namespace specgate::validator {
+namespace {
+
+class parameter_check : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto built = load_contract_file(specgate::testing::source_dir() + "/spec/kibana.yaml");
+    ASSERT_TRUE(built.value);
+    contract_ = new std::shared_ptr<const contract>(built.value);
+    checker_ = new request_validator(**contract_);
+  }
+  static void TearDownTestSuite() {
+    delete checker_;
+    delete contract_;
+  }
+  request_outcome check(std::string method, std::string target, std::vector<std::pair<std::string, std::string>> headers) {
+    headers_ = std::move(headers);
+    method_ = std::move(method);
+    target_ = std::move(target);
+    return checker_->check({method_, target_, headers_, {}});
+  }
+  static inline std::shared_ptr<const contract>* contract_ = nullptr;
+  static inline request_validator* checker_ = nullptr;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string method_, target_;
+};
+
+const std::pair<std::string, std::string> key{"Authorization", "ApiKey c29tZTprZXk="};
+const std::pair<std::string, std::string> xsrf_header{"kbn-xsrf", "true"};
+
+TEST_F(parameter_check, required_query_array_missing_reads_like_kibana) {
+  auto r = check("DELETE", "/api/cases", {key, xsrf_header});
+  ASSERT_EQ(r.found.size(), 1u);
+  EXPECT_EQ(r.found[0].location, violation_location::query);
+  EXPECT_EQ(r.found[0].name, "ids");
+  EXPECT_EQ(r.found[0].message, "[request query.ids]: expected value of type [array] but got [undefined]");
+  EXPECT_EQ(r.status(), 400);
+}
+
+TEST_F(parameter_check, repeated_keys_and_single_values_become_arrays) {
+  EXPECT_TRUE(check("DELETE", "/api/cases?ids=a", {key, xsrf_header}).found.empty());
+  EXPECT_TRUE(check("DELETE", "/api/cases?ids=a&ids=b", {key, xsrf_header}).found.empty());
+  EXPECT_TRUE(check("DELETE", "/s/dev/api/cases?ids=a%20b", {key, xsrf_header}).found.empty());
+}
+
+TEST_F(parameter_check, array_bounds_are_enforced_on_decoded_values) {
+  std::string target = "/api/cases?";
+  for (int i = 0; i < 101; ++i) target += "ids=" + std::to_string(i) + "&";
+  auto r = check("DELETE", target, {key, xsrf_header});
+  ASSERT_EQ(r.found.size(), 1u);
+  EXPECT_EQ(r.found[0].location, violation_location::query);
+  EXPECT_EQ(r.found[0].keyword, "maxItems");
+}
+
+TEST_F(parameter_check, declared_kbn_xsrf_is_satisfied_by_kbn_version_like_kibana) {
+  auto r = check("DELETE", "/api/cases?ids=a", {key, {"kbn-version", "8.17.0"}});
+  EXPECT_TRUE(r.found.empty()) << r.found[0].message;
+  auto missing = check("DELETE", "/api/cases?ids=a", {key});
+  ASSERT_EQ(missing.found.size(), 1u) << "one xsrf violation, not a second one for the declared header";
+  EXPECT_EQ(missing.found[0].code, "xsrf");
+}
+
+}  // namespace
+}  // namespace specgate::validator
+
+namespace specgate::validator {
+namespace {
+
+constexpr std::string_view media_spec = R"(openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /api/upload:
+    post:
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file, count]
+              properties:
+                file: {type: string, format: binary}
+                count: {type: integer, minimum: 1}
+                overwrite: {type: boolean}
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              required: [count]
+              properties:
+                count: {type: integer, minimum: 1}
+                tags: {type: array, items: {type: string}}
+          application/x-ndjson:
+            schema:
+              type: object
+              required: [id]
+              properties: {id: {type: string}}
+          text/plain:
+            schema: {type: string, maxLength: 5}
+          application/octet-stream:
+            schema: {type: string, format: binary}
+      responses: {'200': {description: ok}}
+)";
+
+struct media_case {
+  const char* name;
+  const char* content_type;
+  std::string body;
+  std::vector<std::string> codes;  // expected violation codes, in order
+};
+
+TEST(request_media_types, each_media_type_is_read_and_validated) {
+  auto built = load_contract_text(media_spec, "media.yaml");
+  ASSERT_TRUE(built.value);
+  request_validator checker(*built.value);
+  const std::string part_file = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n"
+                                "Content-Type: application/octet-stream\r\n\r\n\x01\x02\r\n";
+  const std::string part_count = "--XyZ\r\nContent-Disposition: form-data; name=\"count\"\r\n\r\n3\r\n";
+  const std::string part_zero = "--XyZ\r\nContent-Disposition: form-data; name=\"count\"\r\n\r\n0\r\n";
+  const media_case cases[] = {
+      {"multipart ok", "multipart/form-data; boundary=XyZ", part_file + part_count + "--XyZ--\r\n", {}},
+      {"multipart quoted boundary", "multipart/form-data; boundary=\"XyZ\"", part_file + part_count + "--XyZ--\r\n", {}},
+      {"multipart missing part", "multipart/form-data; boundary=XyZ", part_count + "--XyZ--\r\n", {"required"}},
+      {"multipart bad value", "multipart/form-data; boundary=XyZ", part_file + part_zero + "--XyZ--\r\n", {"minimum"}},
+      {"multipart no boundary", "multipart/form-data", part_count, {"malformed_form"}},
+      {"multipart unterminated", "multipart/form-data; boundary=XyZ", "--XyZ\r\nContent-Disposition: form-data; name=\"count\"\r\n\r\n3", {"malformed_form"}},
+      {"urlencoded ok", "application/x-www-form-urlencoded", "count=2&tags=a&tags=b", {}},
+      {"urlencoded type", "application/x-www-form-urlencoded", "count=two", {"type"}},
+      {"ndjson ok", "application/x-ndjson", "{\"id\":\"a\"}\n{\"id\":\"b\"}\n", {}},
+      {"ndjson second line bad", "application/x-ndjson", "{\"id\":\"a\"}\n{\"id\":1}\n", {"type"}},
+      {"ndjson malformed line", "application/x-ndjson", "{\"id\":\"a\"}\n{oops\n", {"malformed_json"}},
+      {"text ok", "text/plain; charset=utf-8", "abc", {}},
+      {"text too long", "text/plain", "abcdef", {"maxLength"}},
+      {"octet stream", "application/octet-stream", std::string("\x00\xff", 2), {}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<std::pair<std::string, std::string>> headers = {{"kbn-xsrf", "1"}, {"Content-Type", c.content_type}};
+    auto r = checker.check({"POST", "/api/upload", headers, c.body});
+    std::vector<std::string> codes;
+    for (const auto& v : r.found) codes.push_back(v.code);
+    if (c.codes.empty()) EXPECT_TRUE(codes.empty()) << (r.found.empty() ? "" : r.found[0].message);
+    else {
+      ASSERT_FALSE(codes.empty());
+      EXPECT_EQ(codes.front(), c.codes.front()) << r.found[0].message;
+    }
+  }
+  auto ndjson = checker.check({"POST", "/api/upload", std::vector<std::pair<std::string, std::string>>{{"kbn-xsrf", "1"}, {"Content-Type", "application/x-ndjson"}},
+                               "{\"id\":\"a\"}\n{\"id\":1}\n"});
+  ASSERT_FALSE(ndjson.found.empty());
+  EXPECT_EQ(ndjson.found[0].instance_pointer, "/1/id") << "the line number leads the pointer";
+}
+
+}  // namespace
+}  // namespace specgate::validator

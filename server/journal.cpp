@@ -1,0 +1,180 @@
+#include "server/journal.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <utility>
+
+namespace specgate::server {
+
+namespace {
+
+constexpr std::size_t target_part_limit = 2048;  // path, query
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool is_credential_header(std::string_view name) {
+  static constexpr std::string_view names[] = {"authorization", "proxy-authorization", "cookie", "set-cookie",
+                                               "x-api-key", "es-secondary-authorization"};
+  for (auto n : names)
+    if (iequals(n, name)) return true;
+  return false;
+}
+
+// "ApiKey c29tZTprZXk=" -> "ApiKey [redacted]": the scheme says what the client
+// sent, the credentials never reach the journal.
+std::string redact(std::string_view value) {
+  const auto space = value.find(' ');
+  if (space != std::string_view::npos && space > 0 && space < 32 &&
+      std::all_of(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(space),
+                  [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
+    return std::string(value.substr(0, space)) + " [redacted]";
+  return "[redacted]";
+}
+
+}  // namespace
+
+std::string format_utc(std::chrono::system_clock::time_point time) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(time);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
+  if (ms < 0) ms += 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+nlohmann::ordered_json journal_entry::to_json() const {
+  nlohmann::ordered_json h = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : headers) {
+    std::string key = lower(name);
+    if (h.contains(key))
+      h[key] = h[key].get<std::string>() + ", " + value;
+    else
+      h[key] = value;
+  }
+  nlohmann::ordered_json out = {
+      {"id", id},
+      {"time", format_utc(time)},
+      {"durationMs", static_cast<double>(duration.count()) / 1000.0},
+      {"method", method},
+      {"path", path},
+      {"query", query},
+      {"operationId", operation_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(operation_id)},
+      {"status", status},
+      {"headers", std::move(h)},
+      {"body", body},
+      {"bodySize", body_size},
+      {"bodyTruncated", body_size > body.size()},
+      {"violationCount", violation_count},
+      {"violations", violations.is_null() ? nlohmann::ordered_json::array() : nlohmann::ordered_json(violations)},
+  };
+  return out;
+}
+
+struct journal::slot {
+  mutable std::mutex mutex;
+  std::uint64_t id = 0;  // 0 = empty
+  journal_entry entry;
+};
+
+journal::journal(std::size_t capacity)
+    : capacity_(capacity), slots_(capacity ? std::make_unique<slot[]>(capacity) : nullptr) {}
+
+journal::~journal() = default;
+
+journal_entry journal::make_entry(const http_request& request, const http_response& response,
+                                  std::chrono::microseconds duration, nlohmann::json violations,
+                                  std::chrono::system_clock::time_point finished) {
+  journal_entry e;
+  e.time = finished - std::chrono::duration_cast<std::chrono::system_clock::duration>(duration);
+  e.duration = duration;
+  e.method = request.method.substr(0, 32);
+  const std::string_view target = request.target;
+  const auto q = target.find('?');
+  e.path = std::string(target.substr(0, std::min(q, target_part_limit)));
+  if (q != std::string_view::npos) e.query = std::string(target.substr(q + 1, target_part_limit));
+  e.operation_id = std::string(response.operation_id);
+  e.status = response.status;
+  const std::size_t n = std::min(request.headers.size(), header_count_limit);
+  e.headers.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& [name, value] = request.headers[i];
+    e.headers.emplace_back(name.substr(0, 256),
+                           is_credential_header(name) ? redact(value) : value.substr(0, header_value_limit));
+  }
+  e.body = request.body.substr(0, body_excerpt_limit);
+  e.body_size = request.body.size();
+  e.violation_count = response.violation_count;
+  e.violations = std::move(violations);
+  return e;
+}
+
+void journal::add(journal_entry entry) {
+  if (capacity_ == 0) return;
+  const std::uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
+  entry.id = id;
+  slot& s = slots_[id % capacity_];
+  {
+    std::lock_guard lock(s.mutex);
+    // A writer a full lap ahead already took the slot: this entry is already too old.
+    if (s.id > id) return;
+    s.id = id;
+    std::swap(s.entry, entry);
+  }
+  // `entry` now holds the evicted one; it is freed here, outside the lock.
+}
+
+std::vector<journal_entry> journal::entries(const std::string* operation_id, std::size_t limit) const {
+  std::vector<journal_entry> out;
+  if (capacity_ == 0 || limit == 0) return out;
+  const std::uint64_t newest = next_id_.load(std::memory_order_acquire) - 1;
+  const std::uint64_t cleared = cleared_below_.load(std::memory_order_acquire);
+  const std::uint64_t lap = newest >= capacity_ ? newest - capacity_ + 1 : 1;
+  const std::uint64_t oldest = std::max(cleared, lap);
+  for (std::uint64_t id = newest; id >= oldest && id > 0 && out.size() < limit; --id) {
+    const slot& s = slots_[id % capacity_];
+    std::lock_guard lock(s.mutex);
+    if (s.id != id) continue;  // reserved but not yet written, or already overwritten
+    if (operation_id && s.entry.operation_id != *operation_id) continue;
+    out.push_back(s.entry);
+  }
+  return out;
+}
+
+void journal::clear() {
+  if (capacity_ == 0) return;
+  const std::uint64_t below = next_id_.load(std::memory_order_acquire);
+  std::uint64_t current = cleared_below_.load(std::memory_order_relaxed);
+  while (current < below && !cleared_below_.compare_exchange_weak(current, below, std::memory_order_acq_rel)) {
+  }
+  // Free the memory of what was cleared (a late writer's entry goes on the next lap).
+  for (std::size_t i = 0; i < capacity_; ++i) {
+    journal_entry old;
+    {
+      std::lock_guard lock(slots_[i].mutex);
+      if (slots_[i].id == 0 || slots_[i].id >= below) continue;
+      std::swap(old, slots_[i].entry);
+      slots_[i].id = 0;
+    }
+  }
+}
+
+std::size_t journal::size() const {
+  if (capacity_ == 0) return 0;
+  const std::uint64_t next = next_id_.load(std::memory_order_acquire);
+  const std::uint64_t cleared = cleared_below_.load(std::memory_order_acquire);
+  return static_cast<std::size_t>(std::min<std::uint64_t>(next > cleared ? next - cleared : 0, capacity_));
+}
+
+std::uint64_t journal::recorded() const { return next_id_.load(std::memory_order_acquire) - 1; }
+
+}  // namespace specgate::server

@@ -1,0 +1,92 @@
+#pragma once
+// The request journal behind GET/DELETE /__specgate/journal: the last N
+// requests with their answers and violations, so a test can check what a
+// client sent.
+//
+// Memory is bounded: a ring of `capacity` slots, each entry bounded too
+// (body excerpt, header count and value lengths; credentials redacted).
+// No global lock on the request path: add() reserves a sequence number with
+// one atomic increment and locks only the slot it writes (contended only by a
+// reader copying that very slot, or by a writer one full lap behind).
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/http_types.h"
+
+namespace specgate::server {
+
+struct journal_entry {
+  std::uint64_t id = 0;  // 1, 2, 3... in order of add(); set by add()
+  std::chrono::system_clock::time_point time;  // when the request started
+  std::chrono::microseconds duration{0};       // first byte to end of response
+  std::string method;
+  std::string path;   // without the query
+  std::string query;  // without '?', as received
+  std::string operation_id;  // empty: no operation matched
+  int status = 0;
+  header_list headers;       // bounded; credential values redacted ("ApiKey [redacted]")
+  std::string body;          // the first body_excerpt_limit bytes
+  std::size_t body_size = 0; // the whole body's size
+  std::size_t violation_count = 0;
+  nlohmann::json violations;  // the specgate-violations header, parsed (an array); null when absent
+
+  // Keys in a stable, readable order. Body, path and headers are what the
+  // client sent: serialise with error_handler_t::replace (invalid UTF-8).
+  nlohmann::ordered_json to_json() const;
+};
+
+// "2024-05-01T12:34:56.789Z"
+std::string format_utc(std::chrono::system_clock::time_point time);
+
+class journal {
+ public:
+  static constexpr std::size_t default_capacity = 1000;
+  static constexpr std::size_t body_excerpt_limit = 4096;
+  static constexpr std::size_t header_count_limit = 64;
+  static constexpr std::size_t header_value_limit = 1024;
+
+  explicit journal(std::size_t capacity = default_capacity);  // 0 = keep nothing
+  ~journal();
+  journal(const journal&) = delete;
+  journal& operator=(const journal&) = delete;
+
+  std::size_t capacity() const { return capacity_; }
+
+  // Builds an entry from a finished exchange (bounded copies, redaction).
+  // `violations` is the parsed specgate-violations header (or null).
+  static journal_entry make_entry(const http_request& request, const http_response& response,
+                                  std::chrono::microseconds duration, nlohmann::json violations,
+                                  std::chrono::system_clock::time_point finished = std::chrono::system_clock::now());
+
+  // Thread-safe. Assigns entry.id. Beyond capacity, the oldest entry goes.
+  void add(journal_entry entry);
+
+  // Newest first; only those with this operationId when `operation_id` is set;
+  // at most `limit`. Thread-safe.
+  std::vector<journal_entry> entries(const std::string* operation_id = nullptr,
+                                     std::size_t limit = std::numeric_limits<std::size_t>::max()) const;
+
+  // Forgets every entry added so far. Thread-safe.
+  void clear();
+
+  std::size_t size() const;         // entries held now
+  std::uint64_t recorded() const;   // entries ever added (also those dropped or cleared)
+
+ private:
+  struct slot;
+  std::size_t capacity_;
+  std::unique_ptr<slot[]> slots_;
+  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::uint64_t> cleared_below_{1};  // ids below this were cleared
+};
+
+}  // namespace specgate::server

@@ -1,0 +1,199 @@
+#include "server/metrics.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <mutex>
+#include <type_traits>
+#include <unordered_map>
+
+namespace specgate::server {
+
+namespace {
+
+// Heterogeneous keys: the request path looks up with views, no allocation
+// unless the key is new.
+struct request_key {
+  std::string operation_id;
+  int status = 0;
+};
+struct request_key_view {
+  std::string_view operation_id;
+  int status = 0;
+};
+struct violation_key {
+  std::string location;
+  std::string code;
+};
+struct violation_key_view {
+  std::string_view location;
+  std::string_view code;
+};
+
+struct key_hash {
+  using is_transparent = void;
+  static std::size_t mix(std::size_t a, std::size_t b) { return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2)); }
+  std::size_t operator()(const request_key_view& k) const {
+    return mix(std::hash<std::string_view>{}(k.operation_id), static_cast<std::size_t>(k.status));
+  }
+  std::size_t operator()(const request_key& k) const { return (*this)(request_key_view{k.operation_id, k.status}); }
+  std::size_t operator()(const violation_key_view& k) const {
+    return mix(std::hash<std::string_view>{}(k.location), std::hash<std::string_view>{}(k.code));
+  }
+  std::size_t operator()(const violation_key& k) const { return (*this)(violation_key_view{k.location, k.code}); }
+};
+
+struct key_equal {
+  using is_transparent = void;
+  static request_key_view view(const request_key& k) { return {k.operation_id, k.status}; }
+  static request_key_view view(const request_key_view& k) { return k; }
+  static violation_key_view view(const violation_key& k) { return {k.location, k.code}; }
+  static violation_key_view view(const violation_key_view& k) { return k; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    const auto x = view(a);
+    const auto y = view(b);
+    if constexpr (std::is_same_v<std::remove_cv_t<decltype(x)>, request_key_view>)
+      return x.status == y.status && x.operation_id == y.operation_id;
+    else
+      return x.location == y.location && x.code == y.code;
+  }
+};
+
+std::string format_number(double value) {
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  if (std::isnan(value)) return "NaN";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  if (ec != std::errc()) return "0";
+  return std::string(buf, end);
+}
+
+std::size_t next_thread_slot() {
+  static std::atomic<std::size_t> next{0};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+struct alignas(64) metrics::shard {
+  std::mutex mutex;
+  std::unordered_map<request_key, std::uint64_t, key_hash, key_equal> requests;
+  std::unordered_map<violation_key, std::uint64_t, key_hash, key_equal> violations;
+  std::array<std::uint64_t, latency_buckets.size() + 1> buckets{};
+  std::uint64_t count = 0;
+  std::uint64_t sum_us = 0;
+};
+
+metrics::metrics(std::size_t shard_count)
+    : shard_count_(std::max<std::size_t>(1, shard_count)), shards_(std::make_unique<shard[]>(shard_count_)) {}
+
+metrics::~metrics() = default;
+
+metrics::shard& metrics::local_shard() {
+  // A thread keeps its slot for life; every metrics object maps it the same way.
+  thread_local const std::size_t slot = next_thread_slot();
+  return shards_[slot % shard_count_];
+}
+
+void metrics::record_request(std::string_view operation_id, int status, std::chrono::microseconds duration) {
+  const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, duration.count()));
+  const double seconds = static_cast<double>(us) / 1e6;
+  const std::size_t bucket = static_cast<std::size_t>(
+      std::lower_bound(latency_buckets.begin(), latency_buckets.end(), seconds) - latency_buckets.begin());
+  shard& s = local_shard();
+  std::lock_guard lock(s.mutex);
+  auto it = s.requests.find(request_key_view{operation_id, status});
+  if (it == s.requests.end()) it = s.requests.emplace(request_key{std::string(operation_id), status}, 0).first;
+  ++it->second;
+  ++s.buckets[bucket];
+  ++s.count;
+  s.sum_us += us;
+}
+
+void metrics::record_violations(std::string_view location, std::string_view code, std::uint64_t count) {
+  if (count == 0) return;
+  shard& s = local_shard();
+  std::lock_guard lock(s.mutex);
+  auto it = s.violations.find(violation_key_view{location, code});
+  if (it == s.violations.end())
+    it = s.violations.emplace(violation_key{std::string(location), std::string(code)}, 0).first;
+  it->second += count;
+}
+
+void metrics::record_reload(bool succeeded) {
+  (succeeded ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
+}
+
+metrics::snapshot metrics::collect() const {
+  snapshot out;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    shard& s = shards_[i];
+    std::lock_guard lock(s.mutex);
+    for (const auto& [k, n] : s.requests) out.requests[{k.operation_id, k.status}] += n;
+    for (const auto& [k, n] : s.violations) out.violations[{k.location, k.code}] += n;
+    for (std::size_t b = 0; b < s.buckets.size(); ++b) out.buckets[b] += s.buckets[b];
+    out.count += s.count;
+    out.sum_us += s.sum_us;
+  }
+  out.reloads_ok = reloads_ok_.load(std::memory_order_relaxed);
+  out.reloads_failed = reloads_failed_.load(std::memory_order_relaxed);
+  return out;
+}
+
+std::string metrics::escape_label(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+void metrics::append_gauge(std::string& out, std::string_view name, std::string_view help, double value) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" gauge\n");
+  out.append(name).append(" ").append(format_number(value)).append("\n");
+}
+
+void metrics::render(std::string& out) const {
+  const snapshot s = collect();
+
+  out += "# HELP specgate_requests_total Requests answered, by operationId (empty: no operation matched) and status.\n";
+  out += "# TYPE specgate_requests_total counter\n";
+  for (const auto& [key, n] : s.requests) {
+    out += "specgate_requests_total{operationId=\"" + escape_label(key.first) + "\",status=\"" +
+           std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
+  }
+
+  out += "# HELP specgate_violations_total Contract violations found in requests, by location and code.\n";
+  out += "# TYPE specgate_violations_total counter\n";
+  for (const auto& [key, n] : s.violations) {
+    out += "specgate_violations_total{location=\"" + escape_label(key.first) + "\",code=\"" +
+           escape_label(key.second) + "\"} " + std::to_string(n) + "\n";
+  }
+
+  out += "# HELP specgate_request_duration_seconds Time from a request's first byte to the end of its response.\n";
+  out += "# TYPE specgate_request_duration_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < latency_buckets.size(); ++b) {
+    cumulative += s.buckets[b];
+    out += "specgate_request_duration_seconds_bucket{le=\"" + format_number(latency_buckets[b]) + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  cumulative += s.buckets.back();
+  out += "specgate_request_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  out += "specgate_request_duration_seconds_sum " + format_number(static_cast<double>(s.sum_us) / 1e6) + "\n";
+  out += "specgate_request_duration_seconds_count " + std::to_string(s.count) + "\n";
+
+  out += "# HELP specgate_reloads_total Reloads of the spec (--watch, SIGHUP), by result.\n";
+  out += "# TYPE specgate_reloads_total counter\n";
+  out += "specgate_reloads_total{result=\"success\"} " + std::to_string(s.reloads_ok) + "\n";
+  out += "specgate_reloads_total{result=\"failure\"} " + std::to_string(s.reloads_failed) + "\n";
+}
+
+}  // namespace specgate::server

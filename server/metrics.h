@@ -1,0 +1,73 @@
+#pragma once
+// Request metrics for GET /__specgate/metrics, in Prometheus' text format
+// (version 0.0.4): requests by operationId and status, violations by
+// location and code, and a latency histogram.
+//
+// The request path takes no shared lock: counters are sharded, each thread
+// writes to its own shard (threads are spread over `shard_count` shards
+// round-robin, so a shard's mutex is contended only when there are more
+// server threads than shards, or while a scrape reads it).
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace specgate::server {
+
+class metrics {
+ public:
+  // Upper bounds of the latency histogram's buckets, in seconds (+Inf is implied).
+  static constexpr std::array<double, 16> latency_buckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                             0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                                             1.0,    2.5,     5.0,    10.0};
+  static constexpr std::size_t default_shards = 64;
+
+  explicit metrics(std::size_t shard_count = default_shards);
+  ~metrics();
+  metrics(const metrics&) = delete;
+  metrics& operator=(const metrics&) = delete;
+
+  // One answered request. `operation_id` is empty when no operation matched.
+  void record_request(std::string_view operation_id, int status, std::chrono::microseconds duration);
+  // `count` violations of one kind ("body", "type"), as listed in specgate-violations.
+  void record_violations(std::string_view location, std::string_view code, std::uint64_t count = 1);
+  // A reload attempt (watch or SIGHUP) and its outcome.
+  void record_reload(bool succeeded);
+
+  // Totals, merged over all shards (a consistent-enough view: each shard is read under its lock).
+  struct snapshot {
+    std::map<std::pair<std::string, int>, std::uint64_t> requests;                 // (operationId, status)
+    std::map<std::pair<std::string, std::string>, std::uint64_t> violations;       // (location, code)
+    std::array<std::uint64_t, latency_buckets.size() + 1> buckets{};  // non-cumulative; last = above all bounds
+    std::uint64_t count = 0;
+    std::uint64_t sum_us = 0;
+    std::uint64_t reloads_ok = 0;
+    std::uint64_t reloads_failed = 0;
+  };
+  snapshot collect() const;
+
+  // The counters and the histogram as Prometheus text (HELP/TYPE lines, one sample per line).
+  void render(std::string& out) const;
+
+  // Helpers for further samples rendered next to these (gauges of the admin API).
+  static void append_gauge(std::string& out, std::string_view name, std::string_view help, double value);
+  // Escapes a label value: backslash, double quote and newline.
+  static std::string escape_label(std::string_view value);
+
+ private:
+  struct shard;
+  shard& local_shard();
+
+  std::size_t shard_count_;
+  std::unique_ptr<shard[]> shards_;
+  std::atomic<std::uint64_t> reloads_ok_{0};
+  std::atomic<std::uint64_t> reloads_failed_{0};
+};
+
+}  // namespace specgate::server

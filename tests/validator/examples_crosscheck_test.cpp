@@ -1,0 +1,142 @@
+// Every example of Kibana's full document (request and response media
+// types, `example` and `examples`, referenced Example Objects too) is
+// classified valid/invalid by specgate and, independently, by Python's
+// `jsonschema` (Debian's python3-jsonschema, run as /usr/bin/python3 with
+// tests/tools/crosscheck_examples.py) on specgate's translated JSON Schema.
+// Every disagreement is either fixed or listed below with its reason; the
+// test fails on a new disagreement and on a listed one that went away.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "test_support.h"
+#include "validator/contract.h"
+
+namespace specgate::validator {
+namespace {
+
+constexpr const char* python = "/usr/bin/python3";
+
+// Known disagreements: example value pointer -> why specgate and jsonschema differ.
+const std::map<std::string, std::string>& allowed_disagreements() {
+  static const std::map<std::string, std::string> list = {};
+  return list;
+}
+
+struct example_case {
+  std::string operation;
+  std::string where;  // "request application/json" / "response 200 application/json"
+  std::string name;
+  std::string pointer;  // of the example value
+  schema_id schema;
+  const json* value;
+};
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool python_has_jsonschema() {
+  const std::string command = std::string(python) + " -c 'import jsonschema' >/dev/null 2>&1";
+  return std::system(command.c_str()) == 0;
+}
+
+TEST(examples_crosscheck, kibana_examples_agree_with_python_jsonschema) {
+  SPECGATE_REQUIRE_KIBANA_SPEC();
+  if (!python_has_jsonschema()) {
+    if (specgate::testing::running_in_ci())
+      FAIL() << python << " cannot import jsonschema (apt-get install python3-jsonschema); CI=true: this is a failure";
+    GTEST_SKIP() << python << " cannot import jsonschema (apt-get install python3-jsonschema)";
+  }
+  auto built = load_contract_file(specgate::testing::kibana_spec_path());
+  ASSERT_TRUE(built.value);
+  const contract& c = *built.value;
+  const schema_registry& schemas = c.schemas();
+
+  std::vector<example_case> cases;
+  std::set<std::pair<schema_id, std::string>> seen;
+  for (const auto& op : c.operations()) {
+    auto collect = [&](const media_type& media, const std::string& where) {
+      if (media.schema == no_schema) return;
+      for (const auto& ex : media.examples)
+        if (seen.emplace(media.schema, ex.pointer).second)
+          cases.push_back({op.operation_id, where + " " + media.key, ex.name, ex.pointer, media.schema, ex.value});
+    };
+    if (op.body)
+      for (const auto& media : op.body->content) collect(media, "request");
+    for (const auto& r : op.responses)
+      for (const auto& media : r.content) collect(media, "response " + r.status);
+  }
+  ASSERT_GE(cases.size(), 90u);  // 108 examples, 94 of them under a media type with a schema
+
+  // The translated root and, per case, the definition its schema id stands for.
+  const json& root = schemas.translated_root();
+  json input = {{"root", root}, {"cases", json::array()}};
+  for (const auto& k : cases)
+    input["cases"].push_back({{"ref", root["properties"]["e" + std::to_string(k.schema)]["$ref"]}, {"value", *k.value}});
+
+  const auto dir = std::filesystem::temp_directory_path() / ("specgate-crosscheck-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto in_path = dir / "input.json", out_path = dir / "verdicts.json";
+  {
+    std::ofstream out(in_path, std::ios::binary);
+    out << input.dump();
+  }
+  const std::string script = specgate::testing::source_dir() + "/tests/tools/crosscheck_examples.py";
+  const std::string command =
+      std::string(python) + " '" + script + "' '" + in_path.string() + "' '" + out_path.string() + "'";
+  const int status = std::system(command.c_str());
+  ASSERT_EQ(status, 0) << command;
+  const json verdicts = json::parse(read_text(out_path));
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(verdicts.size(), cases.size());
+
+  std::size_t valid = 0, invalid = 0, disagreements = 0;
+  std::set<std::string> disagreeing;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& k = cases[i];
+    const bool ours = schemas.is_valid(k.schema, *k.value);
+    const bool theirs = verdicts[i].get<bool>();
+    (ours ? valid : invalid) += 1;
+    const auto errors = schemas.explain(k.schema, *k.value);
+    EXPECT_EQ(ours, errors.empty()) << k.pointer;
+    for (const auto& e : errors)
+      EXPECT_NE(e.keyword, "schema") << "explain found no reason for " << k.pointer << " although is_valid failed";
+    if (!ours && !errors.empty())
+      std::printf("invalid example: %s %s '%s': %s [%s] %s%s\n", k.operation.c_str(), k.where.c_str(), k.name.c_str(),
+                  errors[0].instance_pointer.c_str(), errors[0].keyword.c_str(), errors[0].message.c_str(),
+                  errors.size() > 1 ? (" (+" + std::to_string(errors.size() - 1) + " more)").c_str() : "");
+    if (ours == theirs) continue;
+    ++disagreements;
+    disagreeing.insert(k.pointer);
+    if (allowed_disagreements().count(k.pointer)) continue;
+    std::string why;
+    for (const auto& e : errors) why += "\n    " + e.instance_pointer + " [" + e.keyword + "] " + e.message;
+    ADD_FAILURE() << "new disagreement: " << k.operation << " " << k.where << " example '" << k.name << "' ("
+                  << k.pointer << "): specgate says " << (ours ? "valid" : "invalid") << ", jsonschema says "
+                  << (theirs ? "valid" : "invalid") << why;
+  }
+  for (const auto& [pointer, reason] : allowed_disagreements())
+    EXPECT_TRUE(disagreeing.count(pointer)) << "listed disagreement no longer happens, remove it: " << pointer;
+
+  std::printf("examples cross-checked: %zu (specgate: %zu valid, %zu invalid; disagreements with jsonschema: %zu, "
+              "%zu listed)\n",
+              cases.size(), valid, invalid, disagreements, allowed_disagreements().size());
+  RecordProperty("examples", static_cast<int>(cases.size()));
+  RecordProperty("valid", static_cast<int>(valid));
+  RecordProperty("invalid", static_cast<int>(invalid));
+  RecordProperty("disagreements", static_cast<int>(disagreements));
+}
+
+}  // namespace
+}  // namespace specgate::validator
