@@ -17,11 +17,11 @@ bool is_json_media(std::string_view essence) {
   return essence == "application/json" || essence.ends_with("+json");
 }
 
-namespace {
-
-bool is_ndjson(std::string_view essence) {
+bool is_ndjson_media(std::string_view essence) {
   return essence == "application/x-ndjson" || essence == "application/ndjson";
 }
+
+namespace {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -172,11 +172,13 @@ struct file_loader {
     const std::string status_at = validator::pointer_append(at, "status");
     if (auto status = entry.find("status"); status != entry.end()) {
       std::optional<int> code;
-      if (status->is_number_integer()) code = status->get<int>();
-      else if (status->is_string() && status->get<std::string>().size() == 3 &&
-               std::all_of(status->get<std::string>().begin(), status->get<std::string>().end(),
-                           [](char ch) { return ch >= '0' && ch <= '9'; }))
-        code = std::stoi(status->get<std::string>());
+      if (status->is_number_integer()) {
+        code = status->get<int>();
+      } else if (status->is_string()) {
+        const std::string& text = status->get_ref<const std::string&>();
+        if (text.size() == 3 && std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+          code = std::stoi(text);
+      }
       if (!code || *code < 100 || *code > 599) return fail(status_at, "status must be an HTTP status code (100-599)");
       f.status = *code;
       declared = validator::find_response(op, f.status);
@@ -355,7 +357,7 @@ std::string content_type_for(const validator::media_type& media) {
 
 std::string serialize_body(const validator::media_type& media, const json& value) {
   if (is_json_media(media.essence)) return value.dump();
-  if (is_ndjson(media.essence)) {
+  if (is_ndjson_media(media.essence)) {
     if (value.is_string()) return value.get<std::string>();
     if (!value.is_array()) return value.dump() + "\n";
     std::string out;

@@ -109,5 +109,6 @@ std::string serialize_body(const validator::media_type& media, const validator::
 std::vector<const validator::media_type*> preferred_media(const validator::response& r);
 
 bool is_json_media(std::string_view essence);
+bool is_ndjson_media(std::string_view essence);
 
 }  // namespace specgate::server

@@ -26,8 +26,8 @@ namespace specgate::server {
 
 struct journal_entry {
   std::uint64_t id = 0;  // 1, 2, 3... in order of add(); set by add()
-  std::chrono::system_clock::time_point time;  // when the request started
-  std::chrono::microseconds duration{0};       // first byte to end of response
+  std::chrono::system_clock::time_point time;  // when specgate started answering it
+  std::chrono::microseconds duration{0};       // time spent answering (the network aside)
   std::string method;
   std::string path;   // without the query
   std::string query;  // without '?', as received

@@ -64,8 +64,12 @@ struct key_equal {
 std::string format_number(double value) {
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   if (std::isnan(value)) return "NaN";
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  char buf[512];
+  // Shortest round-trip form; plain decimals ("0.0001", not "1e-04") where that is short.
+  const double magnitude = std::fabs(value);
+  const bool fixed = magnitude == 0 || (magnitude >= 1e-9 && magnitude < 1e15);
+  auto [end, ec] = fixed ? std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed)
+                         : std::to_chars(buf, buf + sizeof buf, value);
   if (ec != std::errc()) return "0";
   return std::string(buf, end);
 }
@@ -97,16 +101,22 @@ metrics::shard& metrics::local_shard() {
   return shards_[slot % shard_count_];
 }
 
-void metrics::record_request(std::string_view operation_id, int status, std::chrono::microseconds duration) {
-  const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, duration.count()));
-  const double seconds = static_cast<double>(us) / 1e6;
-  const std::size_t bucket = static_cast<std::size_t>(
-      std::lower_bound(latency_buckets.begin(), latency_buckets.end(), seconds) - latency_buckets.begin());
+void metrics::record_request(std::string_view operation_id, int status) {
   shard& s = local_shard();
   std::lock_guard lock(s.mutex);
   auto it = s.requests.find(request_key_view{operation_id, status});
   if (it == s.requests.end()) it = s.requests.emplace(request_key{std::string(operation_id), status}, 0).first;
   ++it->second;
+}
+
+void metrics::record_latency(std::chrono::microseconds duration) {
+  const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, duration.count()));
+  const double seconds = static_cast<double>(us) / 1e6;
+  // Prometheus buckets are "less than or equal": lower_bound finds the first bound >= value.
+  const std::size_t bucket = static_cast<std::size_t>(
+      std::lower_bound(latency_buckets.begin(), latency_buckets.end(), seconds) - latency_buckets.begin());
+  shard& s = local_shard();
+  std::lock_guard lock(s.mutex);
   ++s.buckets[bucket];
   ++s.count;
   s.sum_us += us;
@@ -163,7 +173,8 @@ void metrics::append_gauge(std::string& out, std::string_view name, std::string_
 void metrics::render(std::string& out) const {
   const snapshot s = collect();
 
-  out += "# HELP specgate_requests_total Requests answered, by operationId (empty: no operation matched) and status.\n";
+  out += "# HELP specgate_requests_total Requests answered by the mock, by operationId (empty: no operation matched) "
+         "and status.\n";
   out += "# TYPE specgate_requests_total counter\n";
   for (const auto& [key, n] : s.requests) {
     out += "specgate_requests_total{operationId=\"" + escape_label(key.first) + "\",status=\"" +
@@ -177,7 +188,8 @@ void metrics::render(std::string& out) const {
            escape_label(key.second) + "\"} " + std::to_string(n) + "\n";
   }
 
-  out += "# HELP specgate_request_duration_seconds Time from a request's first byte to the end of its response.\n";
+  out += "# HELP specgate_request_duration_seconds Time from a request's first byte to the end of its response "
+         "(every response written, also the server's own 408/413/431).\n";
   out += "# TYPE specgate_request_duration_seconds histogram\n";
   std::uint64_t cumulative = 0;
   for (std::size_t b = 0; b < latency_buckets.size(); ++b) {

@@ -34,7 +34,9 @@ class metrics {
   metrics& operator=(const metrics&) = delete;
 
   // One answered request. `operation_id` is empty when no operation matched.
-  void record_request(std::string_view operation_id, int status, std::chrono::microseconds duration);
+  void record_request(std::string_view operation_id, int status);
+  // The time one response took, from its request's first byte to the end of the write.
+  void record_latency(std::chrono::microseconds duration);
   // `count` violations of one kind ("body", "type"), as listed in specgate-violations.
   void record_violations(std::string_view location, std::string_view code, std::uint64_t count = 1);
   // A reload attempt (watch or SIGHUP) and its outcome.

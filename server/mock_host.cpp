@@ -177,32 +177,41 @@ void mock_host::add_cors_headers(const http_request& req, http_response& res) {
   res.set_header("access-control-expose-headers", std::string(cors_expose));
 }
 
-void mock_host::handle(const http_request& req, http_response& res) const {
+void mock_host::handle(const http_request& req, http_response& res) {
   if (admin_api::matches(req.target)) {
     admin_.handle(req, res);
-  } else if (options_.cors && is_preflight(req)) {
-    answer_preflight(req, res);
+    if (options_.cors) add_cors_headers(req, res);
     return;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  if (options_.cors && is_preflight(req)) {
+    answer_preflight(req, res);  // no contract checks: a browser sends no credentials with it
   } else {
     const generation& g = current_generation();
     if (!g.service) {
       res.status = 503;
       res.set_header("content-type", "application/json; charset=utf-8");
       res.body = R"({"statusCode":503,"error":"Service Unavailable","message":"no contract loaded"})";
-      return;
+    } else {
+      g.service->handle(req, res);
+      if (!res.operation_id.empty()) {
+        const auto it = g.ids.find(res.operation_id.data());
+        res.operation_id = it != g.ids.end() ? it->second : intern(res.operation_id);
+      }
     }
-    g.service->handle(req, res);
-    if (!res.operation_id.empty()) {
-      const auto it = g.ids.find(res.operation_id.data());
-      res.operation_id = it != g.ids.end() ? it->second : intern(res.operation_id);
-    }
+    if (options_.cors) add_cors_headers(req, res);
   }
-  if (options_.cors) add_cors_headers(req, res);
+  record(req, res,
+         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+}
+
+void mock_host::complete(const http_request& req, const http_response&, std::chrono::microseconds took) {
+  if (admin_api::matches(req.target)) return;
+  metrics_.record_latency(took);
 }
 
 void mock_host::record(const http_request& req, const http_response& res, std::chrono::microseconds took) {
-  if (admin_api::matches(req.target)) return;
-  metrics_.record_request(res.operation_id, res.status, took);
+  metrics_.record_request(res.operation_id, res.status);
 
   nlohmann::json violations;  // null when the response carries none
   if (const std::string_view header = res.header("specgate-violations"); !header.empty()) {

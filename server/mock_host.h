@@ -42,11 +42,14 @@ class mock_host {
   // The http_server's request_handler. Thread-safe; takes no shared lock
   // (the current service is cached per thread and revalidated with one
   // atomic load). response.operation_id stays valid as long as this host.
-  void handle(const http_request& request, http_response& response) const;
+  // Every request but the admin ones is counted and journaled here, before
+  // its response is written: a client that has the answer finds it in the
+  // journal and the metrics.
+  void handle(const http_request& request, http_response& response);
 
-  // The http_server's on_complete: records metrics and the journal entry.
-  // Admin requests are not recorded. Thread-safe.
-  void record(const http_request& request, const http_response& response, std::chrono::microseconds took);
+  // The http_server's on_complete: the latency histogram (every response
+  // written, also the server's own 408/413/431; admin requests aside).
+  void complete(const http_request& request, const http_response& response, std::chrono::microseconds took);
 
   // Serves `next` from now on. Thread-safe.
   void swap(std::shared_ptr<const mock_service> next);
@@ -77,6 +80,7 @@ class mock_host {
   const generation& current_generation() const;
   std::string_view intern(std::string_view operation_id) const;
   void log(std::string_view line) const;
+  void record(const http_request& request, const http_response& response, std::chrono::microseconds took);
 
   const host_options options_;
   const std::string spec_name_;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -5,11 +6,16 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "server/http_server.h"
+#include "server/journal.h"
+#include "server/mock_host.h"
 #include "server/mock_service.h"
+#include "server/reloader.h"
 #include "tools/commands.h"
 #include "tools/embedded.h"
 
@@ -31,17 +37,7 @@ void print_problems(const validator::diagnostics& problems, const std::string& s
               << (spec_name.starts_with("<embedded>") ? "" : " --spec " + spec_name) << "` for all of them\n";
 }
 
-std::string utc_now() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
-}
+std::string utc_now() { return server::format_utc(std::chrono::system_clock::now()); }
 
 // --fixtures DIR and --strict (set by main.cpp before run_mock).
 std::optional<std::string> fixtures_dir_flag;
@@ -58,6 +54,44 @@ std::pair<std::vector<server::fixture_source>, validator::diagnostics> mock_fixt
   return out;
 }
 
+// Loads the spec and the fixtures and prepares every answer: at start-up and
+// on every reload (--watch, SIGHUP). No service when anything has errors.
+server::mock_host::build_result build_mock(const mock_options& options, bool* fixtures_failed = nullptr) {
+  server::mock_host::build_result out;
+  auto built = load_contract(options.spec);
+  out.problems = std::move(built.problems);
+  if (!built.value) return out;
+  auto [fixture_files, fixture_problems] = mock_fixtures(options.spec);
+  server::mock_options answer_options;
+  answer_options.fixtures = std::move(fixture_files);
+  answer_options.strict = strict_flag;
+  answer_options.log = [](const std::string& line) {
+    const std::string text = line + "\n";
+    std::fwrite(text.data(), 1, text.size(), stderr);
+  };
+  auto [service, problems] = server::mock_service::create(built.value, std::move(answer_options));
+  const bool fixture_errors = validator::has_errors(fixture_problems) || validator::has_errors(problems);
+  out.problems.insert(out.problems.end(), fixture_problems.begin(), fixture_problems.end());
+  out.problems.insert(out.problems.end(), problems.begin(), problems.end());
+  if (!fixture_errors) out.service = std::move(service);
+  if (fixtures_failed) *fixtures_failed = fixture_errors;
+  return out;
+}
+
+// What --watch polls: every file of the spec being served (the entry file and
+// those it $refs) and the --fixtures directory.
+std::vector<std::string> watched_paths(const server::mock_host& host, const mock_options& options) {
+  std::vector<std::string> paths;
+  if (!options.spec.path.empty()) {
+    paths.push_back(options.spec.path);
+    if (auto service = host.service())
+      for (const auto& doc : service->contract().docs().documents())
+        if (!doc->file().starts_with("<embedded>")) paths.push_back(doc->file());
+  }
+  if (fixtures_dir_flag) paths.push_back(*fixtures_dir_flag);
+  return paths;
+}
+
 }  // namespace
 
 void set_mock_answer_flags(std::optional<std::string> fixtures_dir, bool strict) {
@@ -68,29 +102,21 @@ void set_mock_answer_flags(std::optional<std::string> fixtures_dir, bool strict)
 int run_mock(const mock_options& options) {
   const auto started = std::chrono::steady_clock::now();
   const std::string spec_name = spec_display_name(options.spec);
-  auto built = load_contract(options.spec);
-  if (!built.value) {
-    print_problems(built.problems, spec_name);
-    std::cerr << "specgate: cannot serve " << spec_name << ": it has errors (listed above)\n";
+  bool fixtures_failed = false;
+  auto first = build_mock(options, &fixtures_failed);
+  print_problems(first.problems, spec_name);
+  if (!first.service) {
+    if (fixtures_failed)
+      std::cerr << "specgate: cannot serve: the fixtures have errors (listed above)\n";
+    else
+      std::cerr << "specgate: cannot serve " << spec_name << ": it has errors (listed above)\n";
     return exit_violations;
   }
-  auto [fixture_files, fixture_problems] = mock_fixtures(options.spec);
-  server::mock_options answer_options;
-  answer_options.fixtures = std::move(fixture_files);
-  answer_options.strict = strict_flag;
-  answer_options.log = [](const std::string& line) {
-    const std::string text = line + "\n";
-    std::fwrite(text.data(), 1, text.size(), stderr);
-  };
-  auto [service, problems] = server::mock_service::create(built.value, std::move(answer_options));
-  validator::diagnostics all = std::move(built.problems);
-  all.insert(all.end(), fixture_problems.begin(), fixture_problems.end());
-  all.insert(all.end(), problems.begin(), problems.end());
-  print_problems(all, spec_name);
-  if (validator::has_errors(fixture_problems) || validator::has_errors(problems)) {
-    std::cerr << "specgate: cannot serve: the fixtures have errors (listed above)\n";
-    return exit_violations;
-  }
+  server::host_options host_options;
+  host_options.cors = options.cors;
+  host_options.journal_size = options.journal_size;
+  // The host holds the only reference: a reload can free the first contract.
+  server::mock_host host(std::move(first.service), spec_name, host_options);
 
   server::server_options server_options;
   server_options.host = options.host;
@@ -98,9 +124,11 @@ int run_mock(const mock_options& options) {
   server_options.threads = options.threads;
   server_options.tls_cert = options.tls_cert;
   server_options.tls_key = options.tls_key;
-  if (!options.quiet) {
-    server_options.on_complete = [](const server::http_request& req, const server::http_response& res,
-                                    std::chrono::microseconds took) {
+  server_options.on_complete = [&host, quiet = options.quiet](const server::http_request& req,
+                                                              const server::http_response& res,
+                                                              std::chrono::microseconds took) {
+    host.complete(req, res, took);  // latency histogram (counts and journal: in handle())
+    if (!quiet) {
       nlohmann::json line = {{"time", utc_now()},
                              {"method", req.method},
                              {"path", req.target.substr(0, req.target.find('?'))},
@@ -109,18 +137,30 @@ int run_mock(const mock_options& options) {
                              {"status", res.status},
                              {"duration_ms", static_cast<double>(took.count()) / 1000.0},
                              {"violations", res.violation_count}};
-      const std::string text = line.dump() + "\n";
+      // One write per line: concurrent lines never interleave.
+      const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
       std::fwrite(text.data(), 1, text.size(), stderr);
-    };
-  }
-  auto mock = service;
-  server::http_server http(server_options, [mock](const server::http_request& req, server::http_response& res) {
-    mock->handle(req, res);
+    }
+  };
+  server::http_server http(server_options, [&host](const server::http_request& req, server::http_response& res) {
+    host.handle(req, res);
   });
   if (auto error = http.start(); !error.empty()) {
     std::cerr << "specgate: " << error << "\n";
     return exit_usage;
   }
+  // Reloads (SIGHUP; with --watch, file changes) run on their own thread, off the request path.
+  server::reloader_options reload_options;
+  if (options.watch) reload_options.poll_interval = std::chrono::milliseconds(std::max(10u, options.watch_interval_ms));
+  server::reloader reloader(
+      reload_options, [&host, &options] { return watched_paths(host, options); },
+      [&host, &options](std::string_view reason) { host.reload([&options] { return build_mock(options); }, reason); });
+  if (!options.dry_run) {
+    if (auto error = reloader.start(); !error.empty()) std::cerr << "specgate: " << error << "\n";
+    if (options.watch && options.spec.path.empty() && !fixtures_dir_flag)
+      std::cerr << "specgate: --watch: the embedded spec never changes; nothing to watch (SIGHUP still reloads)\n";
+  }
+  auto mock = host.service();
   const auto& root = mock->contract().docs().root().root();
   std::string title = root.contains("info") ? root["info"].value("title", "API") : "API";
   const bool tls = !options.tls_cert.empty();
@@ -130,11 +170,13 @@ int run_mock(const mock_options& options) {
             << http.port() << " (ready in "
             << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
             << " ms)" << std::endl;
+  mock.reset();
   if (options.dry_run) {
     std::fflush(nullptr);
     std::_Exit(exit_ok);  // nothing left to do: skip freeing the contract
   }
   http.run();
+  reloader.stop();
   std::cerr << "specgate: stopped" << std::endl;
   return exit_ok;
 }

@@ -1,5 +1,6 @@
 #pragma once
 // The verbs of the specgate executable. Each returns the process exit code.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -30,6 +31,10 @@ struct mock_options {
   bool dry_run = false;  // load, prepare, bind, print the ready line, exit
   std::string tls_cert;
   std::string tls_key;
+  bool watch = false;              // reload when the spec (or --fixtures) changes; SIGHUP always reloads
+  unsigned watch_interval_ms = 500;
+  bool cors = false;               // answer preflights, add Access-Control-* headers
+  std::size_t journal_size = 1000; // requests kept for GET /__specgate/journal (0 = none)
 };
 
 int run_mock(const mock_options& options);

@@ -37,6 +37,17 @@ int main(int argc, char** argv) {
   mock_cmd->add_flag("--quiet,-q", mock.quiet, "No per-request log lines on stderr");
   mock_cmd->add_flag("--dry-run", mock.dry_run,
                      "Load the spec, prepare every answer, bind the port, print the ready line, then exit");
+  mock_cmd->add_flag("--watch", mock.watch,
+                     "Reload when the spec (or its $ref'd files, or --fixtures) changes; a broken edit keeps the "
+                     "previous contract serving. SIGHUP always reloads");
+  mock_cmd->add_option("--watch-interval", mock.watch_interval_ms, "Milliseconds between --watch polls")
+      ->check(CLI::Range(10u, 60'000u))
+      ->capture_default_str();
+  mock_cmd->add_flag("--cors", mock.cors,
+                     "Answer CORS preflights (OPTIONS) and add Access-Control-Allow-Origin to every response");
+  mock_cmd->add_option("--journal-size", mock.journal_size,
+                       "Requests kept for GET /__specgate/journal (0 = none)")
+      ->capture_default_str();
   std::string mock_fixtures_dir;
   bool mock_strict = false;
   auto* mock_fixtures_option = mock_cmd->add_option(

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -696,10 +697,11 @@ std::optional<std::string> format_sample(std::string_view format, rng& r, bool v
 // ---------------------------------------------------------------------------
 // The generator.
 
+// A schema to satisfy (maybe a $ref) and the file it is written in. No JSON
+// Pointers are carried: $refs resolve from the node and its file alone.
 struct schema_ref {
   const document* doc = nullptr;
   const json* node = nullptr;
-  std::string pointer;
 };
 
 // An allOf read as the validator reads it (schema.h): members' own
@@ -715,7 +717,6 @@ struct closure {
 struct part {
   const document* doc = nullptr;
   const json* s = nullptr;
-  std::string pointer;
   const closure* group = nullptr;
 };
 
@@ -736,6 +737,7 @@ class generator {
   std::deque<json> synthetic_;   // discriminator constraints (stable addresses)
   std::deque<closure> closures_;
   std::map<std::string, compiled_pattern, std::less<>> patterns_;
+  mutable std::unordered_map<const json*, resolved_node> refs_;
 
   static constexpr int max_hops = 32;
 
@@ -745,8 +747,23 @@ class generator {
     return it->second;
   }
 
+  // document_set::deref, memoised per $ref node (Kibana's schemas reach the
+  // same few hundred $refs over and over).
+  const resolved_node& deref_ref(const document& doc, const json& node) const {
+    auto it = refs_.find(&node);
+    if (it == refs_.end()) it = refs_.emplace(&node, docs_.deref(doc, &node, std::string())).first;
+    return it->second;
+  }
+
+  std::pair<const document*, const json*> deref(const document& doc, const json& node) const {
+    if (!node.is_object() || !node.contains("$ref")) return {&doc, &node};
+    const resolved_node& r = deref_ref(doc, node);
+    return {r.doc, r.node};
+  }
+
   const json* follow(const document*& doc, const json* node) const {
-    resolved_node r = docs_.deref(*doc, node, std::string());
+    if (!node->is_object() || !node->contains("$ref")) return node;
+    const resolved_node& r = deref_ref(*doc, *node);
     if (!r.node) return nullptr;
     doc = r.doc;
     return r.node;
@@ -815,15 +832,57 @@ class generator {
     return std::nullopt;
   }
 
+  // A branch that no value satisfies ({not: {}}: Kibana's encoding of "absent").
+  bool rejects_everything(const document& doc, const json& branch) const {
+    const document* d = &doc;
+    const json* node = follow(d, &branch);
+    if (!node || !node->is_object()) return false;
+    auto n = node->find("not");
+    if (n == node->end()) return false;
+    const json* inner = follow(d, &*n);
+    return inner && inner->is_object() &&
+           std::all_of(inner->items().begin(), inner->items().end(), [](const auto& kv) {
+             return kv.key() == "description" || kv.key() == "title" || kv.key().starts_with("x-");
+           });
+  }
+
+  std::string branch_type(const document& doc, const json& branch) const {
+    const document* d = &doc;
+    const json* node = follow(d, &branch);
+    const std::string* t = node && node->is_object() ? valid_type(*node) : nullptr;
+    return t ? *t : std::string();
+  }
+
+  static bool types_compatible(const std::string& a, const std::string& b) {
+    auto numeric = [](const std::string& t) { return t == "number" || t == "integer"; };
+    return a.empty() || b.empty() || a == b || (numeric(a) && numeric(b));
+  }
+
+  // From `start` on (wrapping), the first branch that some value can satisfy
+  // and whose type agrees with the types already in the conjunction `so_far`
+  // (oneOf next to anyOf in Kibana's document relies on this).
+  std::size_t choose_branch(const document& doc, const json& list, std::size_t start, const std::vector<part>& so_far) const {
+    std::vector<std::string> types;
+    for (const auto& p : so_far)
+      if (const std::string* t = valid_type(*p.s)) types.push_back(*t);
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      const std::size_t i = (start + k) % list.size();
+      if (rejects_everything(doc, list[i])) continue;
+      const std::string t = branch_type(doc, list[i]);
+      if (std::all_of(types.begin(), types.end(), [&](const std::string& u) { return types_compatible(t, u); })) return i;
+    }
+    return start;
+  }
+
   // Appends the schemas `node` stands for (itself, allOf members, one chosen
   // branch of oneOf and of anyOf) to `out`. Returns whether null satisfies it.
-  bool flatten(const document& doc, const json& node, std::string ptr, const closure* group, rng& r, bool vary,
+  bool flatten(const document& doc, const json& node, const closure* group, rng& r, bool vary,
                int hops, std::vector<part>& out) {
     if (hops > max_hops) return true;
     const bool ref_nullable = node.is_object() && node.contains("$ref") && is_true(node, "nullable");
-    resolved_node rn = docs_.deref(doc, &node, std::move(ptr));
-    if (!rn.node || !rn.node->is_object()) return true;  // unresolvable or not a schema: constrains nothing
-    const json& s = *rn.node;
+    const auto [sdoc, snode] = deref(doc, node);
+    if (!snode || !snode->is_object()) return true;  // unresolvable or not a schema: constrains nothing
+    const json& s = *snode;
     bool null_ok = !valid_type(s);
     if (auto e = s.find("enum"); e != s.end() && e->is_array() && !e->empty())
       null_ok = null_ok && std::find(e->begin(), e->end(), nullptr) != e->end();
@@ -836,14 +895,13 @@ class generator {
       if (auto p = s.find("properties"); p != s.end() && p->is_object())
         for (const auto& [name, _] : p->items()) c.names.insert(name);
       c.closed = is_false(s, "additionalProperties");
-      for (const auto& member : *all) collect_names(rn.doc, member, 0, c);
+      for (const auto& member : *all) collect_names(sdoc, member, 0, c);
       own = &c;
     }
-    out.push_back({rn.doc, &s, rn.pointer, own});
+    out.push_back({sdoc, &s, own});
     if (has_all)
       for (std::size_t i = 0; i < all->size(); ++i)
-        null_ok &= flatten(*rn.doc, (*all)[i], pointer_append(pointer_append(rn.pointer, "allOf"), std::to_string(i)),
-                           own, r, vary, hops + 1, out);
+        null_ok &= flatten(*sdoc, (*all)[i], own, r, vary, hops + 1, out);
 
     const json* disc = nullptr;
     if (auto d = s.find("discriminator"); d != s.end() && d->is_object())
@@ -852,19 +910,18 @@ class generator {
     for (const char* key : {"oneOf", "anyOf"}) {
       auto list = s.find(key);
       if (list == s.end() || !list->is_array() || list->empty()) continue;
-      const std::size_t index = vary ? r.below(list->size()) : 0;
-      if (dispatched == std::string_view(key)) {
+      const std::size_t index = choose_branch(*sdoc, *list, vary ? r.below(list->size()) : 0, out);
+      if (dispatched && std::string_view(dispatched) == key) {
         const std::string property = (*disc)["propertyName"].get<std::string>();
-        if (auto value = discriminator_key(*rn.doc, *disc, property, *list, index)) {
+        if (auto value = discriminator_key(*sdoc, *disc, property, *list, index)) {
           json& c = synthetic_.emplace_back(json{
               {"type", "object"},
               {"required", json::array({property})},
               {"properties", {{property, {{"type", "string"}, {"enum", json::array({*value})}}}}}});
-          out.push_back({rn.doc, &c, pointer_append(rn.pointer, "discriminator"), nullptr});
+          out.push_back({sdoc, &c, nullptr});
         }
       }
-      null_ok &= flatten(*rn.doc, (*list)[index], pointer_append(pointer_append(rn.pointer, key), std::to_string(index)),
-                         group, r, vary, hops + 1, out);
+      null_ok &= flatten(*sdoc, (*list)[index], group, r, vary, hops + 1, out);
     }
     return is_true(s, "nullable") || ref_nullable || null_ok;
   }
@@ -950,12 +1007,12 @@ class generator {
     for (const auto& p : parts) {
       if (auto props = p.s->find("properties"); props != p.s->end() && props->is_object()) {
         if (auto prop = props->find(name); prop != props->end()) {
-          roots.push_back({p.doc, &*prop, pointer_append(pointer_append(p.pointer, "properties"), name)});
+          roots.push_back({p.doc, &*prop});
           continue;
         }
       }
       if (auto extra = p.s->find("additionalProperties"); extra != p.s->end() && extra->is_object())
-        roots.push_back({p.doc, &*extra, pointer_append(p.pointer, "additionalProperties")});
+        roots.push_back({p.doc, &*extra});
     }
     return roots;
   }
@@ -1101,7 +1158,7 @@ class generator {
     bool unique = false;
     for (const auto& p : parts) {
       if (auto it = p.s->find("items"); it != p.s->end() && it->is_object())
-        items.push_back({p.doc, &*it, pointer_append(p.pointer, "items")});
+        items.push_back({p.doc, &*it});
       if (auto m = unsigned_of(*p.s, "minItems")) min_items = std::max(min_items, *m);
       if (auto m = unsigned_of(*p.s, "maxItems")) max_items = std::min(max_items, *m);
       unique = unique || is_true(*p.s, "uniqueItems");
@@ -1198,7 +1255,7 @@ json generator::make(const std::vector<schema_ref>& roots, std::uint64_t seed, i
 
   std::vector<part> parts;
   bool null_ok = true;
-  for (const auto& root : roots) null_ok &= flatten(*root.doc, *root.node, root.pointer, nullptr, r, vary, 0, parts);
+  for (const auto& root : roots) null_ok &= flatten(*root.doc, *root.node, nullptr, r, vary, 0, parts);
   if (parts.empty()) return json::object();  // {}: any value; an empty object reads best
   if ((past || stop) && null_ok) return nullptr;
 
@@ -1236,7 +1293,7 @@ json generator::make(const std::vector<schema_ref>& roots, std::uint64_t seed, i
 json generate_value(const document_set& docs, const document& doc, const json& schema, const std::string& pointer,
                     const generate_options& options, generate_stats* stats) {
   generator g(docs, options);
-  json value = g.make({{&doc, &schema, pointer}}, fork(options.seed, fnv1a(pointer)), 0, options.dynamic);
+  json value = g.make({{&doc, &schema}}, fork(options.seed, fnv1a(pointer)), 0, options.dynamic);
   if (stats) {
     stats->nodes = g.nodes();
     stats->truncated = g.truncated();

@@ -11,6 +11,7 @@
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/constraint_builder.hpp>
@@ -462,7 +463,7 @@ struct schema_registry::impl {
   std::unordered_set<std::string> reported;  // de-duplicates diagnostics (a node translated twice)
   pattern_table patterns;
   struct unknown_format {
-    std::size_t uses = 0;
+    std::set<std::pair<const document*, std::string>> uses;  // distinct nodes (a node may be translated twice)
     const document* doc = nullptr;
     std::string pointer;  // first use
   };
@@ -518,10 +519,11 @@ struct schema_registry::impl {
 
   // Look-ahead helpers over the OpenAPI nodes (not the translation).
   const json* follow(const document*& doc, const json* node, std::string* pointer = nullptr) const;
-  void collect_allof_names(const document* doc, const json& node, int depth, std::set<std::string>& names,
-                           bool& closed) const;
-  bool discriminator_values(const document* doc, const json& node, const std::string& property, int depth,
-                            std::vector<std::string>& out) const;
+  // `seen` holds the nodes already visited: schemas may refer to themselves.
+  void collect_allof_names(const document* doc, const json& node, std::set<const json*>& seen,
+                           std::set<std::string>& names, bool& closed) const;
+  bool discriminator_values(const document* doc, const json& node, const std::string& property,
+                            std::set<const json*>& seen, std::vector<std::string>& out) const;
 
   json translate(const document& doc, const json& node, const std::string& ptr, direction dir, int depth,
                  bool relaxed);
@@ -568,26 +570,24 @@ const json* schema_registry::impl::follow(const document*& doc, const json* node
 
 // Property names declared anywhere in an allOf member (through $ref, allOf,
 // oneOf, anyOf), and whether any of them is closed (additionalProperties: false).
-void schema_registry::impl::collect_allof_names(const document* doc, const json& raw, int depth,
+void schema_registry::impl::collect_allof_names(const document* doc, const json& raw, std::set<const json*>& seen,
                                                 std::set<std::string>& names, bool& closed) const {
-  if (depth > max_ref_hops) return;
   const json* node = follow(doc, &raw);
-  if (!node || !node->is_object()) return;
+  if (!node || !node->is_object() || !seen.insert(node).second) return;
   if (auto p = node->find("properties"); p != node->end() && p->is_object())
     for (const auto& [name, _] : p->items()) names.insert(name);
   if (auto a = node->find("additionalProperties"); a != node->end() && *a == false) closed = true;
   for (const char* key : {"allOf", "oneOf", "anyOf"})
     if (auto list = node->find(key); list != node->end() && list->is_array())
-      for (const auto& member : *list) collect_allof_names(doc, member, depth + 1, names, closed);
+      for (const auto& member : *list) collect_allof_names(doc, member, seen, names, closed);
 }
 
 // The string values a discriminated branch declares for `property` (enum or
 // const of properties[property], also through $ref and allOf members).
 bool schema_registry::impl::discriminator_values(const document* doc, const json& raw, const std::string& property,
-                                                 int depth, std::vector<std::string>& out) const {
-  if (depth > max_ref_hops) return false;
+                                                 std::set<const json*>& seen, std::vector<std::string>& out) const {
   const json* node = follow(doc, &raw);
-  if (!node || !node->is_object()) return false;
+  if (!node || !node->is_object() || !seen.insert(node).second) return false;
   if (auto props = node->find("properties"); props != node->end() && props->is_object()) {
     if (auto p = props->find(property); p != props->end()) {
       const document* pdoc = doc;
@@ -603,7 +603,7 @@ bool schema_registry::impl::discriminator_values(const document* doc, const json
   }
   if (auto all = node->find("allOf"); all != node->end() && all->is_array())
     for (const auto& member : *all)
-      if (discriminator_values(doc, member, property, depth + 1, out)) return true;
+      if (discriminator_values(doc, member, property, seen, out)) return true;
   return false;
 }
 
@@ -713,7 +713,8 @@ bool schema_registry::impl::translate_discriminator(const document& doc, const j
   for (std::size_t i = 0; i < list.size(); ++i) {
     if (mapped[i]) continue;
     std::vector<std::string> keys;
-    if (!discriminator_values(&doc, list[i], property, 0, keys) && targets[i].first &&
+    std::set<const json*> seen;
+    if (!discriminator_values(&doc, list[i], property, seen, keys) && targets[i].first &&
         targets[i].second.starts_with("/components/schemas/") &&
         targets[i].second.find('/', std::string_view("/components/schemas/").size()) == std::string::npos) {
       auto tokens = split_pointer(targets[i].second);
@@ -778,7 +779,8 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
   bool allof_closed = false;
   const bool has_allof = node.contains("allOf") && node["allOf"].is_array();
   if (has_allof) {
-    for (const auto& member : node["allOf"]) collect_allof_names(&doc, member, 0, allof_names, allof_closed);
+    std::set<const json*> seen;
+    for (const auto& member : node["allOf"]) collect_allof_names(&doc, member, seen, allof_names, allof_closed);
     if (auto a = node.find("additionalProperties"); a != node.end() && *a == false) allof_closed = true;
   }
   const bool lift_closed = has_allof && allof_closed;
@@ -904,10 +906,11 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
         out[format_key] = value;
       } else if (!is_unchecked_known_format(name)) {
         auto& u = unknown_formats[name];
-        if (u.uses++ == 0) {
+        if (u.uses.empty()) {
           u.doc = &doc;
           u.pointer = at;
         }
+        u.uses.emplace(&doc, at);
       }
     } else if (key == "nullable") {
       if (value.is_boolean()) nullable = value.get<bool>();
@@ -1013,7 +1016,7 @@ void schema_registry::impl::report_unknown_formats() {
   if (unknown_formats.empty()) return;
   std::vector<std::string> names;
   for (const auto& [name, u] : unknown_formats)
-    names.push_back(name + " (" + std::to_string(u.uses) + (u.uses == 1 ? " use)" : " uses)"));
+    names.push_back(name + " (" + std::to_string(u.uses.size()) + (u.uses.size() == 1 ? " use)" : " uses)"));
   const auto& first = *std::min_element(unknown_formats.begin(), unknown_formats.end(), [&](const auto& a, const auto& b) {
     return a.second.doc->position_at(a.second.pointer).line < b.second.doc->position_at(b.second.pointer).line;
   });
@@ -1099,6 +1102,31 @@ class explainer {
   // True when `v` is valid against `s`. With `out`, collects every error;
   // without, stops at the first.
   bool walk(const json& s, const json& v, std::string at, std::vector<found>* out, int depth = 0) {
+    if (out) {
+      if (budget_ > 0) --budget_;
+      return walk_node(s, v, std::move(at), out, depth);
+    }
+    // Validity does not depend on where the value is: remember it, so that
+    // nested alternatives cost each (schema, value) pair once.
+    const auto key = std::make_pair(&s, &v);
+    if (auto it = valid_.find(key); it != valid_.end()) return it->second;
+    const bool result = walk_node(s, v, std::string(), nullptr, depth);
+    valid_.emplace(key, result);
+    return result;
+  }
+
+  std::vector<schema_error> finish(std::vector<found> all) {
+    std::stable_sort(all.begin(), all.end(), [](const found& a, const found& b) { return a.order < b.order; });
+    std::vector<schema_error> errors;
+    std::set<std::tuple<std::string, std::string, std::string>> seen;
+    for (auto& f : all)
+      if (seen.emplace(f.error.instance_pointer, f.error.keyword, f.error.message).second)
+        errors.push_back(std::move(f.error));
+    return errors;
+  }
+
+ private:
+  bool walk_node(const json& s, const json& v, std::string at, std::vector<found>* out, int depth) {
     if (s.is_boolean()) {
       if (s.get<bool>()) return true;
       fail(out, at, "false", "nothing", std::string(found_type(v)), "no value is allowed here");
@@ -1112,7 +1140,8 @@ class explainer {
       return !target || walk(*target, v, at, out, depth + 1);
     }
     bool ok = true;
-    const std::string_view keyword_override = s.contains(keyword_key) ? s[keyword_key].get_ref<const std::string&>() : "";
+    std::string_view keyword_override;
+    if (auto k = s.find(keyword_key); k != s.end() && k->is_string()) keyword_override = k->get_ref<const std::string&>();
 
     // type: when it fails, the other keywords say nothing useful.
     if (auto t = s.find("type"); t != s.end()) {
@@ -1242,10 +1271,13 @@ class explainer {
           if (!out) return false;
           const auto position = static_cast<std::uint32_t>(std::distance(members.begin(), members.lower_bound(name)));
           enter(name, 2 * position);
-          const std::string declared = declared_type(s, name, 0);
-          const bool declared_here = props && props->contains(name);
-          fail(out, declared_here ? at + "/properties/" + escape_pointer_token(name) : at, "required", declared,
-               "undefined", "expected value of type [" + declared + "] but got [undefined]");
+          std::set<const json*> seen;
+          const std::string declared = declared_type(s, name, seen);
+          std::string where = at;
+          if (auto p = props ? props->find(name) : s.end(); props && p != props->end())
+            where = p->contains(at_key) ? (*p)[at_key].get<std::string>() : at + "/properties/" + escape_pointer_token(name);
+          fail(out, where, "required", declared, "undefined",
+               "expected value of type [" + declared + "] but got [undefined]");
           leave();
         }
       }
@@ -1334,17 +1366,6 @@ class explainer {
     return ok;
   }
 
-  std::vector<schema_error> finish(std::vector<found> all) {
-    std::stable_sort(all.begin(), all.end(), [](const found& a, const found& b) { return a.order < b.order; });
-    std::vector<schema_error> errors;
-    std::set<std::tuple<std::string, std::string, std::string>> seen;
-    for (auto& f : all)
-      if (seen.emplace(f.error.instance_pointer, f.error.keyword, f.error.message).second)
-        errors.push_back(std::move(f.error));
-    return errors;
-  }
-
- private:
   const json* resolve(const json& ref) const {
     if (!ref.is_string()) return nullptr;
     const std::string& text = ref.get_ref<const std::string&>();
@@ -1355,11 +1376,22 @@ class explainer {
   }
 
   // The types a schema admits at its top level (nullopt = any).
-  std::optional<std::vector<std::string>> root_types(const json& s, int depth) const {
-    if (!s.is_object() || depth > max_ref_hops) return std::nullopt;
+  std::optional<std::vector<std::string>> root_types(const json& s) const {
+    std::set<const json*> seen;
+    return root_types(s, seen);
+  }
+  // `seen` is the path from the start: a schema reached twice along it is a cycle.
+  std::optional<std::vector<std::string>> root_types(const json& s, std::set<const json*>& seen) const {
+    if (!s.is_object() || seen.count(&s)) return std::nullopt;
+    seen.insert(&s);
+    auto result = root_types_of(s, seen);
+    seen.erase(&s);
+    return result;
+  }
+  std::optional<std::vector<std::string>> root_types_of(const json& s, std::set<const json*>& seen) const {
     if (auto ref = s.find("$ref"); ref != s.end()) {
       const json* target = resolve(*ref);
-      return target ? root_types(*target, depth + 1) : std::nullopt;
+      return target ? root_types(*target, seen) : std::nullopt;
     }
     if (auto t = s.find("type"); t != s.end()) {
       if (t->is_string()) return std::vector<std::string>{*t};
@@ -1372,7 +1404,7 @@ class explainer {
       if (auto list = s.find(key); list != s.end() && list->is_array()) {
         std::vector<std::string> names;
         for (const auto& branch : *list) {
-          auto more = root_types(branch, depth + 1);
+          auto more = root_types(branch, seen);
           if (!more) return std::nullopt;
           for (auto& n : *more)
             if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
@@ -1382,20 +1414,26 @@ class explainer {
     }
     if (auto all = s.find("allOf"); all != s.end() && all->is_array())
       for (const auto& member : *all)
-        if (auto types = root_types(member, depth + 1)) return types;
+        if (auto types = root_types(member, seen)) return types;
     return std::nullopt;
   }
 
   // The declared type of property `name` of object schema `s`, for "missing" messages.
-  std::string declared_type(const json& s, const std::string& name, int depth) const {
-    if (depth > max_ref_hops || !s.is_object()) return "any";
+  std::string declared_type(const json& s, const std::string& name, std::set<const json*>& seen) const {
+    if (!s.is_object() || seen.count(&s)) return "any";
+    seen.insert(&s);
+    std::string result = declared_type_of(s, name, seen);
+    seen.erase(&s);
+    return result;
+  }
+  std::string declared_type_of(const json& s, const std::string& name, std::set<const json*>& seen) const {
     if (auto ref = s.find("$ref"); ref != s.end()) {
       const json* target = resolve(*ref);
-      return target ? declared_type(*target, name, depth + 1) : "any";
+      return target ? declared_type(*target, name, seen) : "any";
     }
     if (auto props = s.find("properties"); props != s.end())
       if (auto p = props->find(name); p != props->end()) {
-        auto types = root_types(*p, 0);
+        auto types = root_types(*p);
         if (!types) return "any";
         std::vector<std::string> names;
         for (const auto& t : *types)
@@ -1405,7 +1443,7 @@ class explainer {
     for (const char* key : {"allOf", "anyOf"})
       if (auto list = s.find(key); list != s.end() && list->is_array())
         for (const auto& member : *list)
-          if (std::string t = declared_type(member, name, depth + 1); t != "any") return t;
+          if (std::string t = declared_type(member, name, seen); t != "any") return t;
     return "any";
   }
 
@@ -1421,13 +1459,18 @@ class explainer {
     std::vector<std::string> types;
     bool any_type = false;
     for (std::size_t i = 0; i < list.size(); ++i) {
-      auto admitted = root_types(list[i], 0);
+      auto admitted = root_types(list[i]);
       if (!admitted) any_type = true;
       else
         for (const auto& t : *admitted)
           if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
       if (admitted && std::none_of(admitted->begin(), admitted->end(), [&](const std::string& t) { return type_accepts(t, v); }))
         continue;
+      if (budget_ == 0) {  // a hostile value against nested alternatives: say less, stay fast
+        best.reset();
+        any_type = true;
+        break;
+      }
       std::vector<found> errors;
       walk(list[i], v, at + "/" + keyword + "/" + std::to_string(i), &errors, depth + 1);
       if (!best || errors.size() < best->size()) best = std::move(errors);
@@ -1470,8 +1513,16 @@ class explainer {
     out->push_back(std::move(f));
   }
 
+  struct pair_hash {
+    std::size_t operator()(const std::pair<const json*, const json*>& p) const {
+      return std::hash<const void*>()(p.first) * 31 + std::hash<const void*>()(p.second);
+    }
+  };
+
   const json& definitions_;
   const pattern_table& patterns_;
+  std::unordered_map<std::pair<const json*, const json*>, bool, pair_hash> valid_;
+  std::size_t budget_ = 100000;  // detailed node visits before alternatives stop looking for the closest branch
   std::vector<std::string> tokens_;
   std::vector<std::uint32_t> order_;
 };
@@ -1519,8 +1570,8 @@ bool schema_registry::is_valid(schema_id id, const json& value) const {
 std::vector<schema_error> schema_registry::explain(schema_id id, const json& value) const {
   const impl::entry& e = impl_->entries.at(id);
   if (!e.subschema || is_valid(id, value)) return {};
-  const json& definitions = impl_->root["definitions"];
-  const json* s = &definitions["t" + std::to_string(e.location)];
+  const json& definitions = std::as_const(impl_->root).at("definitions");
+  const json* s = &definitions.at("t" + std::to_string(e.location));
   explainer walker(definitions, impl_->patterns);
   std::vector<explainer::found> found;
   walker.walk(*s, value, std::string(), &found);

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <mutex>
+
 #include "test_support.h"
+#include "validator/response_validator.h"
 
 namespace specgate::server {
 namespace {
@@ -50,27 +53,99 @@ TEST(kibana_error_body, has_kibanas_shape_and_key_order) {
             R"({"statusCode":400,"error":"Bad Request","message":"a \"quoted\" thing"})");
 }
 
+// ------------------------------------------------------------ Prefer, Accept
+
+TEST(parse_prefer, reads_prisms_preferences_in_any_combination) {
+  const header_list headers = {{"Prefer", "code=404, example=\"notFound\""}, {"prefer", "dynamic=TRUE; wait=5"}};
+  const auto p = parse_prefer(headers);
+  EXPECT_EQ(p.code, "404");
+  EXPECT_EQ(p.example, "notFound");
+  EXPECT_EQ(p.dynamic, true);
+  EXPECT_FALSE(parse_prefer(header_list{{"Prefer", "respond-async"}}).code);
+  EXPECT_EQ(parse_prefer(header_list{{"Prefer", "dynamic=false"}}).dynamic, false);
+}
+
+validator::media_type media(std::string key) {
+  validator::media_type m;
+  m.key = key;
+  auto parsed = validator::parse_media_type(key);
+  m.essence = parsed->first;
+  m.parameters = parsed->second;
+  return m;
+}
+
+double q_of(std::string accept, const validator::media_type& m) {
+  const header_list headers = {{"Accept", std::move(accept)}};
+  auto ranges = parse_accept(headers);
+  return ranges ? acceptance(*ranges, m) : 1.0;
+}
+
+TEST(accept, matches_wildcards_q_values_and_the_versioned_json_key) {
+  const auto versioned = media("application/json; Elastic-Api-Version=2023-10-31");
+  EXPECT_EQ(q_of("application/json", versioned), 1.0);
+  EXPECT_EQ(q_of("application/json; elastic-api-version=2023-10-31", versioned), 1.0);
+  EXPECT_EQ(q_of("application/json; Elastic-Api-Version=2099-01-01", versioned), 0.0) << "another version";
+  EXPECT_EQ(q_of("application/json; charset=utf-8", versioned), 1.0);
+  EXPECT_EQ(q_of("*/*", versioned), 1.0);
+  EXPECT_EQ(q_of("*", versioned), 1.0);
+  EXPECT_EQ(q_of("application/*;q=0.4", versioned), 0.4);
+  EXPECT_EQ(q_of("text/html", versioned), 0.0);
+  EXPECT_EQ(q_of("text/html, application/xhtml+xml, */*;q=0.8", versioned), 0.8);
+  EXPECT_EQ(q_of("application/json;q=0, */*", versioned), 0.0) << "the most specific range decides";
+  EXPECT_EQ(q_of("", versioned), 1.0) << "an empty Accept accepts anything";
+  EXPECT_FALSE(parse_accept(header_list{}));
+}
+
+TEST(request_seed, is_stable_and_depends_on_the_request) {
+  EXPECT_EQ(request_seed("GET", "/a?x=1", ""), request_seed("GET", "/a?x=1", ""));
+  EXPECT_NE(request_seed("GET", "/a?x=1", ""), request_seed("GET", "/a?x=2", ""));
+  EXPECT_NE(request_seed("POST", "/a", "{}"), request_seed("POST", "/a", "{ }"));
+}
+
+// ------------------------------------------------------------ the embedded contract
+
+http_response call(const mock_service& service, std::string method, std::string target, header_list headers,
+                   std::string body = {}) {
+  http_request req;
+  req.method = std::move(method);
+  req.target = std::move(target);
+  req.headers = std::move(headers);
+  req.body = std::move(body);
+  http_response res;
+  service.handle(req, res);
+  return res;
+}
+
+// The response check, independent of how the mock built its answer.
+validator::violations recheck(const mock_service& service, std::string_view operation_id, const http_response& res) {
+  const auto* op = service.contract().find(operation_id);
+  if (!op) return {validator::violation{}};
+  return validator::response_validator(service.contract()).check(*op, {res.status, res.headers, res.body});
+}
+
 class mock_of_embedded_contract : public ::testing::Test {
  protected:
   void SetUp() override {
     auto built = validator::load_contract_file(specgate::testing::source_dir() + "/spec/kibana.yaml");
     ASSERT_TRUE(built.value);
+    contract_ = built.value;
     auto created = mock_service::create(built.value);
     service_ = created.first;
     for (const auto& d : created.second) ADD_FAILURE() << "start-up problem: " << d.to_string();
   }
   http_response call(std::string method, std::string target, header_list headers, std::string body = {}) {
-    http_request req;
-    req.method = std::move(method);
-    req.target = std::move(target);
-    req.headers = std::move(headers);
-    req.body = std::move(body);
-    http_response res;
-    service_->handle(req, res);
-    return res;
+    return server::call(*service_, std::move(method), std::move(target), std::move(headers), std::move(body));
   }
+  std::shared_ptr<const validator::contract> contract_;
   std::shared_ptr<const mock_service> service_;
 };
+
+const header_list basic = {{"Authorization", "Basic dXNlcjpwYXNz"}};
+header_list with(header_list extra) {
+  header_list h = basic;
+  h.insert(h.end(), extra.begin(), extra.end());
+  return h;
+}
 
 TEST_F(mock_of_embedded_contract, every_operation_has_an_answer_that_matches_its_schema) {
   const auto& c = service_->contract();
@@ -88,8 +163,9 @@ TEST_F(mock_of_embedded_contract, every_operation_has_an_answer_that_matches_its
     for (const auto& m : resp->content)
       if (m.key == answer.content_type) media = &m;
     ASSERT_NE(media, nullptr) << answer.content_type;
-    if (media->schema != validator::no_schema)
+    if (media->schema != validator::no_schema) {
       EXPECT_TRUE(c.schemas().is_valid(media->schema, json::parse(answer.body))) << answer.body;
+    }
     EXPECT_EQ(answer.source.rfind("example", 0), 0u) << "our contract has a valid example for every success response";
   }
 }
@@ -108,16 +184,444 @@ TEST_F(mock_of_embedded_contract, invalid_requests_get_kibanas_answer_and_the_vi
   EXPECT_EQ(unauthorized.status, 401);
   EXPECT_EQ(json::parse(unauthorized.body),
             json::parse(R"({"statusCode":401,"error":"Unauthorized","message":"Unauthorized"})"));
+  EXPECT_TRUE(recheck(*service_, "getCaseTagsDefaultSpace", unauthorized).empty())
+      << "the declared 401 (CasesError) accepts Kibana's body";
 }
 
 TEST_F(mock_of_embedded_contract, valid_requests_get_the_documented_answer_with_kibanas_headers) {
-  auto res = call("GET", "/api/fleet/agents/setup", {{"Authorization", "Basic dXNlcjpwYXNz"}});
+  auto res = call("GET", "/api/fleet/agents/setup", basic);
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.header("content-type"), "application/json; Elastic-Api-Version=2023-10-31");
   EXPECT_EQ(res.header("elastic-api-version"), "2023-10-31");
   EXPECT_EQ(res.header("kbn-name"), "kibana");
   EXPECT_EQ(res.operation_id, "get-fleet-agents-setup");
   EXPECT_TRUE(res.header("specgate-violations").empty());
+}
+
+TEST_F(mock_of_embedded_contract, prefer_code_answers_the_declared_status_with_its_example) {
+  auto res = call("GET", "/api/cases/tags", with({{"Prefer", "code=401"}}));
+  EXPECT_EQ(res.status, 401);
+  EXPECT_EQ(json::parse(res.body)["message"], "Unable to authenticate the request.") << "the spec's 401 example";
+  EXPECT_TRUE(recheck(*service_, "getCaseTagsDefaultSpace", res).empty());
+
+  auto combined = call("GET", "/api/cases/tags", with({{"Prefer", "code=401, example=unauthorized"}}));
+  EXPECT_EQ(combined.status, 401);
+  EXPECT_EQ(combined.body, res.body);
+
+  auto no_content = call("DELETE", "/api/alerting/rule/r1", with({{"kbn-xsrf", "x"}, {"Prefer", "code=404"}}));
+  EXPECT_EQ(no_content.status, 404);
+  EXPECT_TRUE(no_content.body.empty()) << "404 declares no content";
+  EXPECT_TRUE(no_content.header("specgate-violations").empty());
+}
+
+TEST_F(mock_of_embedded_contract, prefer_code_that_is_not_declared_gets_404_like_prism) {
+  auto res = call("GET", "/api/cases/tags", with({{"Prefer", "code=418"}}));
+  EXPECT_EQ(res.status, 404);
+  auto body = json::parse(res.body);
+  EXPECT_EQ(body["statusCode"], 404);
+  EXPECT_EQ(body["error"], "Not Found");
+  EXPECT_EQ(body["message"],
+            "Requested status code 418 is not defined in the document for getCaseTagsDefaultSpace (declared: 200, 401)");
+  auto list = json::parse(std::string(res.header("specgate-violations")));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["code"], "prefer_code");
+}
+
+TEST_F(mock_of_embedded_contract, prefer_example_that_does_not_exist_gets_404_naming_the_available_ones) {
+  auto res = call("GET", "/api/cases/tags", with({{"Prefer", "example=nope"}}));
+  EXPECT_EQ(res.status, 404);
+  EXPECT_NE(json::parse(res.body)["message"].get<std::string>().find("available: fourTags"), std::string::npos)
+      << res.body;
+  auto named = call("GET", "/api/cases/tags", with({{"Prefer", "example=fourTags"}}));
+  EXPECT_EQ(named.status, 200);
+  EXPECT_EQ(json::parse(named.body).size(), 4u);
+}
+
+TEST_F(mock_of_embedded_contract, prefer_dynamic_generates_valid_data_deterministically_per_request) {
+  auto a = call("GET", "/api/fleet/agents/a1", with({{"Prefer", "dynamic=true"}}));
+  auto b = call("GET", "/api/fleet/agents/a1", with({{"Prefer", "dynamic=true"}}));
+  ASSERT_EQ(a.status, 200);
+  EXPECT_EQ(a.body, b.body) << "same request, same data";
+  EXPECT_NE(a.body, service_->answer_for(static_cast<std::size_t>(
+                        service_->contract().find("get-fleet-agents-agentid") - service_->contract().operations().data()))
+                        .body)
+      << "not the example";
+  EXPECT_TRUE(recheck(*service_, "get-fleet-agents-agentid", a).empty()) << a.body;
+}
+
+TEST_F(mock_of_embedded_contract, accept_that_matches_nothing_gets_406_with_kibanas_body) {
+  auto res = call("GET", "/api/fleet/agents/setup", with({{"Accept", "text/html"}}));
+  EXPECT_EQ(res.status, 406);
+  auto body = json::parse(res.body);
+  EXPECT_EQ(body["statusCode"], 406);
+  EXPECT_EQ(body["error"], "Not Acceptable");
+  auto list = json::parse(std::string(res.header("specgate-violations")));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["code"], "not_acceptable");
+  EXPECT_EQ(list[0]["name"], "accept");
+
+  for (const char* ok : {"application/json", "*/*", "application/*", "text/html, application/json;q=0.5",
+                         "application/json; Elastic-Api-Version=2023-10-31"}) {
+    auto fine = call("GET", "/api/fleet/agents/setup", with({{"Accept", ok}}));
+    EXPECT_EQ(fine.status, 200) << ok;
+    EXPECT_EQ(fine.header("content-type"), "application/json; Elastic-Api-Version=2023-10-31") << ok;
+  }
+  auto refused = call("GET", "/api/fleet/agents/setup", with({{"Accept", "application/json;q=0"}}));
+  EXPECT_EQ(refused.status, 406);
+  auto no_content = call("DELETE", "/api/alerting/rule/r1", with({{"kbn-xsrf", "x"}, {"Accept", "text/html"}}));
+  EXPECT_EQ(no_content.status, 204) << "a response without content ignores Accept";
+}
+
+TEST_F(mock_of_embedded_contract, error_bodies_conform_to_the_declared_error_schema) {
+  // FleetError: additionalProperties false, message required; Kibana's body fits.
+  auto res = call("POST", "/api/fleet/agent_policies/_bulk_get", with({{"kbn-xsrf", "x"}}), R"({"ids": 5})");
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(res.header("elastic-api-version"), "2023-10-31") << "Kibana's versioned router sets it on its 400s";
+  EXPECT_TRUE(recheck(*service_, "post-fleet-agent-policies-bulk-get", res).empty()) << res.body;
+  EXPECT_NE(json::parse(res.body)["message"].get<std::string>().find("request body.ids"), std::string::npos);
+}
+
+// ------------------------------------------------------------ a contract with every trap
+
+constexpr const char* trap_spec = R"(openapi: 3.0.3
+info: {title: traps, version: '1'}
+components:
+  securitySchemes:
+    basicAuth: {type: http, scheme: basic}
+  schemas:
+    Thing:
+      type: object
+      additionalProperties: false
+      required: [id]
+      properties:
+        id: {type: string}
+        size: {type: integer}
+paths:
+  /api/things/{id}:
+    get:
+      operationId: getThing
+      security: [{basicAuth: []}]
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: mode, in: query, schema: {type: integer}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+              examples:
+                broken: {value: {id: 1}}
+                first: {value: {id: a, size: 1}}
+                second: {value: {id: b, size: 2}}
+            text/plain:
+              schema: {type: string}
+              examples:
+                plain: {value: thing a}
+        '400':
+          description: bad
+          content:
+            application/json:
+              schema:
+                type: object
+                additionalProperties: false
+                required: [msg]
+                properties: {msg: {type: string}}
+        '401':
+          description: unauthorized
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [statusCode, error, message, attributes]
+                properties:
+                  statusCode: {type: integer}
+                  error: {type: string}
+                  message: {type: string}
+                  attributes:
+                    type: object
+                    required: [reason]
+                    properties: {reason: {type: string}}
+        default:
+          description: anything else
+          content:
+            application/json:
+              schema: {type: object, properties: {note: {type: string}}}
+  /api/generated:
+    get:
+      operationId: getGenerated
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [count, tags]
+                properties:
+                  count: {type: integer, minimum: 3}
+                  tags: {type: array, items: {type: string}}
+                  note: {type: string}
+  /api/impossible:
+    get:
+      operationId: getImpossible
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: string, minLength: 3, maxLength: 1}
+  /api/export:
+    post:
+      operationId: exportThings
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, properties: {type: {type: string}}}
+      responses:
+        '200':
+          description: ndjson
+          content:
+            application/x-ndjson:
+              schema: {type: object, required: [id], properties: {id: {type: string}}}
+              examples:
+                one: {value: {id: x1}}
+  /api/upload:
+    post:
+      operationId: upload
+      requestBody:
+        content:
+          application/gzip; application/zip; Elastic-Api-Version=2023-10-31:
+            schema: {type: string, format: binary}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/gzip; application/zip; Elastic-Api-Version=2023-10-31:
+              schema:
+                type: object
+                required: [items]
+                properties: {items: {type: array, items: {type: string}}}
+  /api/copy:
+    get:
+      operationId: copyThing
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [from], properties: {from: {type: string}}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, properties: {copied: {type: boolean}}}
+              example: {copied: true}
+  /api/nothing:
+    post:
+      operationId: postNothing
+      responses: {}
+)";
+
+class mock_of_traps : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto built = validator::load_contract_text(trap_spec, "traps.yaml");
+    for (const auto& d : built.problems)
+      if (d.level == validator::severity::error) ADD_FAILURE() << d.to_string();
+    ASSERT_TRUE(built.value);
+    mock_options options;
+    options.strict = true;
+    options.log = [this](const std::string& line) {
+      std::lock_guard lock(mutex_);
+      log_.push_back(line);
+    };
+    auto created = mock_service::create(built.value, std::move(options));
+    service_ = created.first;
+    problems_ = created.second;
+  }
+  http_response call(std::string method, std::string target, header_list headers, std::string body = {}) {
+    return server::call(*service_, std::move(method), std::move(target), std::move(headers), std::move(body));
+  }
+  const canned_response& answer(std::string_view operation_id) const {
+    const auto& c = service_->contract();
+    return service_->answer_for(static_cast<std::size_t>(c.find(operation_id) - c.operations().data()));
+  }
+  std::shared_ptr<const mock_service> service_;
+  validator::diagnostics problems_;
+  std::mutex mutex_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(mock_of_traps, an_invalid_example_is_reported_at_start_up_and_never_served) {
+  bool reported = false;
+  for (const auto& d : problems_)
+    if (d.message.find("example 'broken' of getThing 200 does not match its schema") != std::string::npos) {
+      reported = true;
+      EXPECT_EQ(d.level, validator::severity::warning);
+      EXPECT_EQ(d.file, "traps.yaml");
+      EXPECT_GT(d.line, 0u);
+    }
+  EXPECT_TRUE(reported);
+  auto res = call("GET", "/api/things/a", basic);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(json::parse(res.body), json::parse(R"({"id":"a","size":1})")) << "the first example that validates";
+  EXPECT_EQ(answer("getThing").source, "example 'first'");
+
+  auto named = call("GET", "/api/things/a", with({{"Prefer", "example=second"}}));
+  EXPECT_EQ(json::parse(named.body)["id"], "b");
+  auto broken = call("GET", "/api/things/a", with({{"Prefer", "example=broken"}}));
+  EXPECT_EQ(broken.status, 404);
+  EXPECT_NE(broken.body.find("does not match its schema"), std::string::npos) << broken.body;
+}
+
+TEST_F(mock_of_traps, without_examples_the_answer_is_generated_and_valid) {
+  auto res = call("GET", "/api/generated", {});
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(answer("getGenerated").source, "generated");
+  auto body = json::parse(res.body);
+  EXPECT_GE(body["count"].get<int>(), 3);
+  EXPECT_TRUE(body["tags"].is_array());
+  EXPECT_TRUE(res.header("specgate-response-violations").empty());
+}
+
+TEST_F(mock_of_traps, accept_chooses_among_declared_media_types_and_examples_follow) {
+  auto text = call("GET", "/api/things/a", with({{"Accept", "text/plain"}}));
+  EXPECT_EQ(text.status, 200);
+  EXPECT_EQ(text.header("content-type"), "text/plain");
+  EXPECT_EQ(text.body, "thing a");
+  auto preferred = call("GET", "/api/things/a", with({{"Accept", "text/plain;q=0.5, application/json"}}));
+  EXPECT_EQ(preferred.header("content-type"), "application/json");
+  auto example_elsewhere = call("GET", "/api/things/a", with({{"Prefer", "example=plain"}}));
+  EXPECT_EQ(example_elsewhere.body, "thing a") << "a named example of another acceptable media type";
+  auto refused = call("GET", "/api/things/a", with({{"Accept", "image/png"}}));
+  EXPECT_EQ(refused.status, 406);
+  EXPECT_TRUE(refused.header("specgate-response-violations").empty())
+      << "406 falls to `default`, whose schema the adapted body satisfies: " << refused.body;
+}
+
+TEST_F(mock_of_traps, prefer_code_uses_default_for_undeclared_codes_when_there_is_one) {
+  auto res = call("GET", "/api/things/a", with({{"Prefer", "code=503"}}));
+  EXPECT_EQ(res.status, 503);
+  EXPECT_TRUE(res.header("specgate-response-violations").empty()) << res.header("specgate-response-violations");
+  auto undeclared = call("GET", "/api/generated", {{"Prefer", "code=404"}});
+  EXPECT_EQ(undeclared.status, 404);
+  EXPECT_NE(undeclared.body.find("is not defined in the document"), std::string::npos);
+}
+
+TEST_F(mock_of_traps, error_bodies_are_adapted_to_a_schema_that_rejects_kibanas) {
+  // 401 requires `attributes.reason` besides Kibana's fields.
+  auto unauthorized = call("GET", "/api/things/a", {});
+  EXPECT_EQ(unauthorized.status, 401);
+  auto body = json::parse(unauthorized.body);
+  EXPECT_EQ(body["statusCode"], 401);
+  EXPECT_EQ(body["message"], "Unauthorized");
+  EXPECT_TRUE(body["attributes"].contains("reason")) << unauthorized.body;
+  EXPECT_EQ(unauthorized.body.rfind(R"({"statusCode":401,"error":"Unauthorized","message":"Unauthorized")", 0), 0u)
+      << "Kibana's key order first: " << unauthorized.body;
+  EXPECT_TRUE(recheck(*service_, "getThing", unauthorized).empty());
+
+  // 400 admits only {msg}: Kibana's fields cannot be kept, the body still conforms.
+  auto bad = call("GET", "/api/things/a?mode=abc", basic);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(recheck(*service_, "getThing", bad).empty()) << bad.body;
+  EXPECT_TRUE(json::parse(bad.body).contains("msg"));
+  EXPECT_FALSE(bad.header("specgate-violations").empty()) << "the violation list still says what was wrong";
+  EXPECT_TRUE(bad.header("specgate-response-violations").empty());
+}
+
+TEST_F(mock_of_traps, ndjson_is_served_one_json_value_per_line) {
+  auto res = call("POST", "/api/export", {{"kbn-xsrf", "x"}, {"Content-Type", "application/json"}}, "{}");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("content-type"), "application/x-ndjson");
+  EXPECT_EQ(res.body, "{\"id\":\"x1\"}\n");
+  EXPECT_TRUE(res.header("specgate-response-violations").empty());
+}
+
+TEST_F(mock_of_traps, a_malformed_media_type_key_and_a_bodyless_request_do_not_break_anything) {
+  auto res = call("POST", "/api/upload", {{"kbn-xsrf", "x"}});
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("content-type"), "application/gzip; elastic-api-version=2023-10-31");
+  EXPECT_TRUE(json::parse(res.body).contains("items"));
+  EXPECT_EQ(res.header("elastic-api-version"), "2023-10-31");
+  EXPECT_TRUE(res.header("specgate-response-violations").empty());
+  auto zip = call("POST", "/api/upload", {{"kbn-xsrf", "x"}, {"Accept", "application/zip"}});
+  EXPECT_EQ(zip.status, 200) << "the key's second type is acceptable too";
+}
+
+TEST_F(mock_of_traps, a_get_with_a_required_body) {
+  auto missing = call("GET", "/api/copy", {});
+  EXPECT_EQ(missing.status, 400);
+  auto given = call("GET", "/api/copy", {{"Content-Type", "application/json"}}, R"({"from":"x"})");
+  EXPECT_EQ(given.status, 200);
+  EXPECT_EQ(json::parse(given.body), json::parse(R"({"copied":true})"));
+}
+
+TEST_F(mock_of_traps, responses_empty_answers_200_empty_object) {
+  auto res = call("POST", "/api/nothing", {{"kbn-xsrf", "x"}});
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, "{}");
+  EXPECT_TRUE(res.header("specgate-response-violations").empty());
+}
+
+TEST_F(mock_of_traps, a_response_nothing_valid_can_be_made_for_is_a_500_and_strict_mode_flags_it) {
+  bool reported = false;
+  for (const auto& d : problems_) reported = reported || d.message.find("no valid body for getImpossible") != std::string::npos;
+  EXPECT_TRUE(reported);
+  auto res = call("GET", "/api/impossible", {});
+  EXPECT_EQ(res.status, 500) << "never an invalid body";
+  EXPECT_EQ(json::parse(res.body)["statusCode"], 500);
+  auto flagged = json::parse(std::string(res.header("specgate-response-violations")));
+  ASSERT_EQ(flagged.size(), 1u);
+  EXPECT_EQ(flagged[0]["code"], "undeclared_status");
+  EXPECT_EQ(res.violation_count, 1u);
+  std::lock_guard lock(mutex_);
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_EQ(log_[0].rfind("specgate: strict: getImpossible answered 500: ", 0), 0u) << log_[0];
+}
+
+// ------------------------------------------------------------ Kibana's full document
+
+TEST(mock_of_kibanas_document, serves_every_operation_and_survives_its_traps) {
+  SPECGATE_REQUIRE_KIBANA_SPEC();
+  auto built = validator::load_contract_file(specgate::testing::kibana_spec_path());
+  ASSERT_TRUE(built.value);
+  auto [service, problems] = mock_service::create(built.value);
+  EXPECT_FALSE(validator::has_errors(problems));
+  const auto& c = service->contract();
+  const validator::response_validator checker(c);
+  std::size_t unservable = 0;
+  for (std::size_t i = 0; i < c.operations().size(); ++i) {
+    const auto& op = c.operations()[i];
+    const auto& answer = service->answer_for(i);
+    if (answer.source == "unservable") {
+      ++unservable;
+      continue;
+    }
+    header_list headers = answer.headers;
+    if (!answer.content_type.empty()) headers.emplace_back("content-type", answer.content_type);
+    const auto found = checker.check(op, {answer.status, headers, answer.body});
+    EXPECT_TRUE(found.empty()) << op.operation_id << " (" << answer.source << "): " << violations_header(found);
+  }
+  EXPECT_LT(unservable, c.operations().size() / 20) << "nearly every operation has a valid answer";
+
+  const header_list auth = {{"Authorization", "ApiKey c29tZTprZXk="}, {"kbn-xsrf", "x"}};
+  auto upload = call(*service, "POST", "/api/fleet/epm/packages", auth);
+  EXPECT_EQ(upload.status, 200) << "a bodyless request to the gzip/zip key: " << upload.body;
+  auto unenroll = call(*service, "POST", "/api/fleet/agents/a1/unenroll", auth, "{}");
+  EXPECT_EQ(unenroll.status, 200);
+  EXPECT_EQ(unenroll.body, "{}");
+  auto copy = call(*service, "GET", "/api/timeline/_copy", {auth[0]});
+  EXPECT_EQ(copy.status, 400) << "GET with a required body, sent without one";
+  header_list json_auth = auth;
+  json_auth.emplace_back("Content-Type", "application/json");
+  auto exported = call(*service, "POST", "/api/saved_objects/_export", json_auth, R"({"type":"map"})");
+  EXPECT_EQ(exported.status, 200);
+  EXPECT_NE(exported.header("content-type").find("application/x-ndjson"), std::string_view::npos);
+  EXPECT_TRUE(recheck(*service, "exportSavedObjectsDefault", exported).empty());
+  ASSERT_FALSE(exported.body.empty());
+  EXPECT_EQ(exported.body.back(), '\n');
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -38,6 +39,37 @@ struct example_case {
   schema_id schema;
   const json* value;
 };
+
+// Mutations of an example, to exercise both validators' failure paths too:
+// null instead; an extra member; the first member dropped; the first string
+// leaf turned into a number.
+std::vector<std::pair<std::string, json>> mutations(const json& value) {
+  std::vector<std::pair<std::string, json>> out;
+  out.emplace_back("null", nullptr);
+  if (value.is_object()) {
+    json extra = value;
+    extra["specgate_extra_member"] = 1;
+    out.emplace_back("extra member", std::move(extra));
+    if (!value.empty()) {
+      json dropped = value;
+      dropped.erase(dropped.begin());
+      out.emplace_back("first member dropped", std::move(dropped));
+    }
+  }
+  json changed = value;
+  std::function<bool(json&)> first_string = [&](json& v) {
+    if (v.is_string()) {
+      v = 12345;
+      return true;
+    }
+    if (v.is_structured())
+      for (auto& child : v)
+        if (first_string(child)) return true;
+    return false;
+  };
+  if (first_string(changed)) out.emplace_back("first string -> number", std::move(changed));
+  return out;
+}
 
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -84,6 +116,17 @@ TEST(examples_crosscheck, kibana_examples_agree_with_python_jsonschema) {
   json input = {{"root", root}, {"cases", json::array()}};
   for (const auto& k : cases)
     input["cases"].push_back({{"ref", root["properties"]["e" + std::to_string(k.schema)]["$ref"]}, {"value", *k.value}});
+  struct mutated_case {
+    const example_case* example;
+    std::string mutation;
+    json value;
+  };
+  std::vector<mutated_case> mutated;
+  for (const auto& k : cases)
+    for (auto& [what, value] : mutations(*k.value)) {
+      input["cases"].push_back({{"ref", root["properties"]["e" + std::to_string(k.schema)]["$ref"]}, {"value", value}});
+      mutated.push_back({&k, what, std::move(value)});
+    }
 
   const auto dir = std::filesystem::temp_directory_path() / ("specgate-crosscheck-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -99,7 +142,7 @@ TEST(examples_crosscheck, kibana_examples_agree_with_python_jsonschema) {
   ASSERT_EQ(status, 0) << command;
   const json verdicts = json::parse(read_text(out_path));
   std::filesystem::remove_all(dir);
-  ASSERT_EQ(verdicts.size(), cases.size());
+  ASSERT_EQ(verdicts.size(), cases.size() + mutated.size());
 
   std::size_t valid = 0, invalid = 0, disagreements = 0;
   std::set<std::string> disagreeing;
@@ -126,6 +169,27 @@ TEST(examples_crosscheck, kibana_examples_agree_with_python_jsonschema) {
                   << k.pointer << "): specgate says " << (ours ? "valid" : "invalid") << ", jsonschema says "
                   << (theirs ? "valid" : "invalid") << why;
   }
+  // Mutated examples: the two validators must agree on every one (no allow-list).
+  std::size_t mutated_valid = 0, mutated_invalid = 0;
+  for (std::size_t i = 0; i < mutated.size(); ++i) {
+    const auto& m = mutated[i];
+    const bool ours = schemas.is_valid(m.example->schema, m.value);
+    const bool theirs = verdicts[cases.size() + i].get<bool>();
+    (ours ? mutated_valid : mutated_invalid) += 1;
+    const auto errors = schemas.explain(m.example->schema, m.value);
+    EXPECT_EQ(ours, errors.empty()) << m.example->pointer << " " << m.mutation;
+    for (const auto& e : errors)
+      EXPECT_NE(e.keyword, "schema") << "explain found no reason for " << m.example->pointer << " " << m.mutation;
+    if (ours != theirs) {
+      ++disagreements;
+      ADD_FAILURE() << "disagreement on a mutated example (" << m.mutation << ") of " << m.example->pointer
+                    << ": specgate says " << (ours ? "valid" : "invalid") << ", jsonschema says "
+                    << (theirs ? "valid" : "invalid");
+    }
+  }
+  std::printf("mutated examples cross-checked: %zu (specgate: %zu valid, %zu invalid)\n", mutated.size(),
+              mutated_valid, mutated_invalid);
+
   for (const auto& [pointer, reason] : allowed_disagreements())
     EXPECT_TRUE(disagreeing.count(pointer)) << "listed disagreement no longer happens, remove it: " << pointer;
 

@@ -1,0 +1,166 @@
+#include "server/journal.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace specgate::server {
+namespace {
+
+journal_entry entry(std::string operation_id, int status = 200) {
+  journal_entry e;
+  e.method = "GET";
+  e.path = "/api/x";
+  e.operation_id = std::move(operation_id);
+  e.status = status;
+  return e;
+}
+
+std::vector<std::uint64_t> ids(const std::vector<journal_entry>& entries) {
+  std::vector<std::uint64_t> out;
+  for (const auto& e : entries) out.push_back(e.id);
+  return out;
+}
+
+TEST(journal, keeps_the_last_capacity_entries_newest_first) {
+  journal j(5);
+  for (int i = 0; i < 12; ++i) j.add(entry("op"));
+  EXPECT_EQ(j.size(), 5u);
+  EXPECT_EQ(j.recorded(), 12u);
+  EXPECT_EQ(ids(j.entries()), (std::vector<std::uint64_t>{12, 11, 10, 9, 8}));
+  EXPECT_EQ(ids(j.entries(nullptr, 2)), (std::vector<std::uint64_t>{12, 11}));
+  EXPECT_TRUE(j.entries(nullptr, 0).empty());
+}
+
+TEST(journal, filters_by_operation_id_and_limits_after_filtering) {
+  journal j(10);
+  for (int i = 0; i < 9; ++i) j.add(entry(i % 3 == 0 ? "createCase" : "getCase"));
+  const std::string create = "createCase", none = "nope";
+  EXPECT_EQ(ids(j.entries(&create)), (std::vector<std::uint64_t>{7, 4, 1}));
+  EXPECT_EQ(ids(j.entries(&create, 2)), (std::vector<std::uint64_t>{7, 4}));
+  EXPECT_TRUE(j.entries(&none).empty());
+}
+
+TEST(journal, clear_forgets_everything_so_far_and_keeps_counting) {
+  journal j(4);
+  for (int i = 0; i < 6; ++i) j.add(entry("op"));
+  j.clear();
+  EXPECT_EQ(j.size(), 0u);
+  EXPECT_TRUE(j.entries().empty());
+  j.add(entry("op"));
+  EXPECT_EQ(ids(j.entries()), (std::vector<std::uint64_t>{7}));
+  EXPECT_EQ(j.size(), 1u);
+  EXPECT_EQ(j.recorded(), 7u);
+}
+
+TEST(journal, zero_capacity_keeps_nothing) {
+  journal j(0);
+  j.add(entry("op"));
+  EXPECT_EQ(j.size(), 0u);
+  EXPECT_TRUE(j.entries().empty());
+  j.clear();
+}
+
+TEST(journal, entries_are_bounded_and_credentials_redacted) {
+  http_request req;
+  req.method = "POST";
+  req.target = "/api/cases?owner=cases&x=%C3%A9";
+  req.headers = {{"Authorization", "ApiKey c2VjcmV0OmtleQ=="},
+                 {"Cookie", "sid=secret"},
+                 {"kbn-xsrf", "true"},
+                 {"X-Long", std::string(5000, 'v')}};
+  for (int i = 0; i < 100; ++i) req.headers.emplace_back("x-h" + std::to_string(i), "v");
+  req.body = std::string(10'000, 'b');
+  http_response res;
+  res.status = 400;
+  res.operation_id = "createCaseDefaultSpace";
+  res.violation_count = 1;
+  const auto violations = nlohmann::json::parse(R"([{"location":"header","code":"xsrf"}])");
+  const auto e = journal::make_entry(req, res, std::chrono::microseconds(1500), violations);
+  EXPECT_EQ(e.method, "POST");
+  EXPECT_EQ(e.path, "/api/cases");
+  EXPECT_EQ(e.query, "owner=cases&x=%C3%A9");
+  EXPECT_EQ(e.operation_id, "createCaseDefaultSpace");
+  EXPECT_EQ(e.body.size(), journal::body_excerpt_limit);
+  EXPECT_EQ(e.body_size, 10'000u);
+  EXPECT_EQ(e.headers.size(), journal::header_count_limit);
+  EXPECT_EQ(e.headers[0].second, "ApiKey [redacted]");
+  EXPECT_EQ(e.headers[1].second, "[redacted]");
+  EXPECT_EQ(e.headers[2].second, "true");
+  EXPECT_EQ(e.headers[3].second.size(), journal::header_value_limit);
+
+  const auto j = e.to_json();
+  EXPECT_EQ(j["operationId"], "createCaseDefaultSpace");
+  EXPECT_EQ(j["status"], 400);
+  EXPECT_EQ(j["bodyTruncated"], true);
+  EXPECT_EQ(j["bodySize"], 10'000);
+  EXPECT_DOUBLE_EQ(j["durationMs"].get<double>(), 1.5);
+  EXPECT_EQ(j["headers"]["authorization"], "ApiKey [redacted]");
+  EXPECT_EQ(j["violations"][0]["code"], "xsrf");
+  const std::string text = j.dump();
+  EXPECT_EQ(text.find("c2VjcmV0"), std::string::npos) << "no credential in the journal";
+  EXPECT_EQ(text.find("secret"), std::string::npos);
+}
+
+TEST(journal, what_the_client_sent_survives_invalid_utf8) {
+  http_request req;
+  req.method = "POST";
+  req.target = "/api/\xff";
+  req.body = "{\"a\":\"\xc3\x28\"}";
+  http_response res;
+  const auto j = journal::make_entry(req, res, std::chrono::microseconds(1), nullptr).to_json();
+  EXPECT_NO_THROW((void)j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  EXPECT_TRUE(j["operationId"].is_null());
+  EXPECT_TRUE(j["violations"].is_array());
+}
+
+TEST(journal, concurrent_writers_readers_and_clears_stay_consistent) {
+  constexpr std::size_t capacity = 64;
+  journal j(capacity);
+  constexpr int writers = 8, per_writer = 5'000;
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::thread reader([&] {
+    const std::string filter = "w3";
+    while (!done.load()) {
+      auto all = j.entries();
+      if (all.size() > capacity) ++bad;
+      for (std::size_t i = 1; i < all.size(); ++i)
+        if (all[i].id >= all[i - 1].id) ++bad;  // strictly newest first
+      for (const auto& e : j.entries(&filter, 10))
+        if (e.operation_id != filter) ++bad;
+    }
+  });
+  std::thread clearer([&] {
+    for (int i = 0; i < 100 && !done.load(); ++i) {
+      j.clear();
+      std::this_thread::yield();
+    }
+  });
+  std::vector<std::thread> pool;
+  for (int w = 0; w < writers; ++w)
+    pool.emplace_back([&j, w] {
+      for (int i = 0; i < per_writer; ++i) j.add(entry("w" + std::to_string(w)));
+    });
+  for (auto& t : pool) t.join();
+  clearer.join();
+  done = true;
+  reader.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(j.recorded(), static_cast<std::uint64_t>(writers) * per_writer);
+  // Quiet now: the newest `capacity` (or fewer, had a clear come late) are there, distinct.
+  const auto last = j.entries();
+  EXPECT_LE(last.size(), capacity);
+  const auto last_ids = ids(last);
+  const std::set<std::uint64_t> distinct(last_ids.begin(), last_ids.end());
+  EXPECT_EQ(distinct.size(), last.size());
+  j.add(entry("after"));
+  EXPECT_EQ(j.entries().front().operation_id, "after");
+}
+
+}  // namespace
+}  // namespace specgate::server
