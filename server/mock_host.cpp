@@ -91,6 +91,11 @@ std::shared_ptr<const mock_host::generation> mock_host::make_generation(std::sha
 }
 
 void mock_host::swap(std::shared_ptr<const mock_service> next) {
+  if (next)
+    for (const auto& op : next->contract().operations())
+      if (admin_api::matches(op.path))
+        log("specgate: warning: " + op.operation_id + " (" + op.path +
+            ") is hidden by the admin endpoints under /__specgate/");
   auto g = make_generation(std::move(next));
   const std::uint64_t id = g->id;
   std::shared_ptr<const generation> old;

@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
 
   mock_options mock;
   auto* mock_cmd = app.add_subcommand("mock", "Serve a mock of the API on http://HOST:PORT");
+  mock_cmd->footer(
+      "Admin endpoints (no credentials or kbn-xsrf needed): GET /__specgate/health, GET /__specgate/metrics "
+      "(Prometheus text), GET /__specgate/journal?operationId=ID&limit=N (newest first; DELETE clears it), "
+      "GET /__specgate/spec.\nSIGHUP reloads the spec and fixtures; SIGINT/SIGTERM stop gracefully.");
   add_spec_options(mock_cmd);
   mock_cmd->add_option("--host", mock.host, "Address to listen on")->capture_default_str();
   mock_cmd->add_option("--port", mock.port, "Port to listen on (0 = any free port)")->capture_default_str();

@@ -276,6 +276,20 @@ TEST_F(host_test, without_cors_options_go_to_the_contract) {
   EXPECT_TRUE(pre.response.header("access-control-allow-origin").empty());
 }
 
+TEST_F(host_test, a_spec_path_under_the_admin_prefix_is_reported_as_hidden) {
+  const char* const clash = R"(openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /__specgate/health:
+    get:
+      operationId: specHealth
+      responses: {'200': {description: ok}}
+)";
+  mock_host host(make_service(clash), "clash.yaml", options());
+  EXPECT_NE(log().find("specHealth (/__specgate/health) is hidden"), std::string::npos) << log();
+  EXPECT_EQ(call(host, request("GET", "/__specgate/health")).body["status"], "ok");
+}
+
 TEST_F(host_test, reload_swaps_the_service_and_keeps_journal_and_metrics) {
   mock_host host(make_service(spec_v1), "items.yaml", options());
   call(host, request("GET", "/api/items"));
