@@ -410,6 +410,30 @@ TEST(generate, one_of_and_any_of_pick_a_branch) {
   for (const char* n : {"u", "both"}) expect_always_valid(spec, n);
 }
 
+// Kibana's encoding of an optional union (PUT /api/fleet/outputs/{outputId}):
+// anyOf over every type next to oneOf [number, {not: {}}]. A branch that
+// rejects everything is never chosen, and the anyOf branch must agree with
+// the oneOf branch's type (seed 1 of the dynamic style picked string here).
+TEST(generate, branches_agree_and_never_reject_everything) {
+  gen_spec spec({"level"}, R"(
+    level:
+      type: object
+      required: [compression_level]
+      properties:
+        compression_level:
+          anyOf: [{items: {}, type: array}, {type: boolean}, {type: number}, {type: object}, {type: string}]
+          nullable: true
+          oneOf: [{type: number}, {not: {}}]
+)");
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec.generate("level"), (json{{"compression_level", 0}}));
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const json v = spec.generate("level", dynamic_full(seed));
+    EXPECT_TRUE(v["compression_level"].is_number()) << v.dump();
+  }
+  expect_always_valid(spec, "level", 40);
+}
+
 TEST(generate, discriminator_sets_the_property) {
   gen_spec spec({"cat", "dog", "pet", "pet_named", "shape"}, R"(
     cat: {type: object, required: [kind, meow], properties: {kind: {type: string}, meow: {type: boolean}}}
