@@ -1,6 +1,7 @@
 #include "server/fixtures.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -71,12 +72,6 @@ std::string file_stem(std::string_view name) {
   for (std::string_view ext : {".json", ".yaml", ".yml"})
     if (name.ends_with(ext)) return std::string(name.substr(0, name.size() - ext.size()));
   return std::string(name);
-}
-
-int status_number(const std::string& status) {
-  if (status == "default") return 200;
-  if (status.size() == 3 && (status[1] == 'X' || status[1] == 'x')) return (status[0] - '0') * 100;
-  return std::stoi(status);
 }
 
 std::string join_statuses(const validator::operation& op) {
@@ -186,7 +181,7 @@ struct file_loader {
         return fail(status_at, "status " + std::to_string(f.status) + " is not declared (declared: " +
                                    join_statuses(op) + ")");
     } else if ((declared = op.success_response())) {
-      f.status = status_number(declared->status);
+      f.status = declared_status(declared->status);
     } else if (!op.responses.empty()) {
       return fail(at, "no success response is declared; give the fixture a `status` (declared: " +
                           join_statuses(op) + ")");
@@ -347,6 +342,14 @@ struct file_loader {
 };
 
 }  // namespace
+
+int declared_status(std::string_view key) {
+  if (key.size() == 3 && (key[1] == 'X' || key[1] == 'x') && key[0] >= '1' && key[0] <= '5') return (key[0] - '0') * 100;
+  int value = 0;
+  const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), value);
+  if (ec == std::errc() && end == key.data() + key.size() && value >= 100 && value <= 599) return value;
+  return 200;  // "default" (and anything malformed, which the contract reports)
+}
 
 std::string content_type_for(const validator::media_type& media) {
   if (validator::parse_media_type(media.key)) return media.key;

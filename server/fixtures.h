@@ -94,6 +94,10 @@ std::pair<std::vector<fixture_source>, validator::diagnostics> read_fixture_dir(
 
 // --- helpers shared with the mock responder ---
 
+// The status a declared response key stands for: "404" -> 404, "4XX" -> 400,
+// "default" -> 200.
+int declared_status(std::string_view key);
+
 // The Content-Type the mock sends for a declared media type: the key as
 // declared, or for a malformed key ("application/gzip; application/zip; ...")
 // its first essence with its parameters.

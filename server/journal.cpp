@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 #include <utility>
@@ -10,8 +11,6 @@
 namespace specgate::server {
 
 namespace {
-
-constexpr std::size_t target_part_limit = 2048;  // path, query
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -25,17 +24,6 @@ bool is_credential_header(std::string_view name) {
   for (auto n : names)
     if (iequals(n, name)) return true;
   return false;
-}
-
-// "ApiKey c29tZTprZXk=" -> "ApiKey [redacted]": the scheme says what the client
-// sent, the credentials never reach the journal.
-std::string redact(std::string_view value) {
-  const auto space = value.find(' ');
-  if (space != std::string_view::npos && space > 0 && space < 32 &&
-      std::all_of(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(space),
-                  [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
-    return std::string(value.substr(0, space)) + " [redacted]";
-  return "[redacted]";
 }
 
 }  // namespace
@@ -83,7 +71,50 @@ nlohmann::ordered_json journal_entry::to_json() const {
 struct journal::slot {
   mutable std::mutex mutex;
   std::uint64_t id = 0;  // 0 = empty
-  journal_entry entry;
+  std::chrono::system_clock::time_point time;
+  std::chrono::microseconds duration{0};
+  int status = 0;
+  std::size_t body_size = 0;
+  std::size_t violation_count = 0;
+  // Reused from lap to lap: assign() keeps the capacity.
+  std::string method, path, query, operation_id;
+  std::string headers;     // (u32 length, name, u32 length, value)...
+  std::string body;        // excerpt
+  std::string violations;  // the specgate-violations header as sent
+
+  void decode_into(journal_entry& e) const {
+    e.id = id;
+    e.time = time;
+    e.duration = duration;
+    e.status = status;
+    e.body_size = body_size;
+    e.violation_count = violation_count;
+    e.method = method;
+    e.path = path;
+    e.query = query;
+    e.operation_id = operation_id;
+    e.body = body;
+    e.headers.clear();
+    std::size_t pos = 0;
+    auto field = [&]() {
+      std::uint32_t n = 0;
+      std::memcpy(&n, headers.data() + pos, sizeof n);
+      pos += sizeof n;
+      std::string out = headers.substr(pos, n);
+      pos += n;
+      return out;
+    };
+    while (pos < headers.size()) {
+      std::string name = field();
+      std::string value = field();
+      e.headers.emplace_back(std::move(name), std::move(value));
+    }
+    e.violations = nullptr;
+    if (!violations.empty()) {
+      e.violations = nlohmann::json::parse(violations, nullptr, /*allow_exceptions=*/false);
+      if (e.violations.is_discarded()) e.violations = nlohmann::json(violations);  // kept as text
+    }
+  }
 };
 
 journal::journal(std::size_t capacity)
@@ -91,46 +122,67 @@ journal::journal(std::size_t capacity)
 
 journal::~journal() = default;
 
-journal_entry journal::make_entry(const http_request& request, const http_response& response,
-                                  std::chrono::microseconds duration, nlohmann::json violations,
-                                  std::chrono::system_clock::time_point finished) {
-  journal_entry e;
-  e.time = finished - std::chrono::duration_cast<std::chrono::system_clock::duration>(duration);
-  e.duration = duration;
-  e.method = request.method.substr(0, 32);
-  const std::string_view target = request.target;
-  const auto q = target.find('?');
-  e.path = std::string(target.substr(0, std::min(q, target_part_limit)));
-  if (q != std::string_view::npos) e.query = std::string(target.substr(q + 1, target_part_limit));
-  e.operation_id = std::string(response.operation_id);
-  e.status = response.status;
-  const std::size_t n = std::min(request.headers.size(), header_count_limit);
-  e.headers.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& [name, value] = request.headers[i];
-    e.headers.emplace_back(name.substr(0, 256),
-                           is_credential_header(name) ? redact(value) : value.substr(0, header_value_limit));
-  }
-  e.body = request.body.substr(0, body_excerpt_limit);
-  e.body_size = request.body.size();
-  e.violation_count = response.violation_count;
-  e.violations = std::move(violations);
-  return e;
+namespace {
+
+void append_field(std::string& out, std::string_view value) {
+  const auto n = static_cast<std::uint32_t>(value.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out.append(value);
 }
 
-void journal::add(journal_entry entry) {
+// "ApiKey c29tZTprZXk=" -> "ApiKey [redacted]": the scheme says what the client
+// sent, the credentials never reach the journal.
+void append_redacted(std::string& out, std::string_view value) {
+  constexpr std::string_view redacted = "[redacted]";
+  const auto space = value.find(' ');
+  const bool scheme = space != std::string_view::npos && space > 0 && space < 32 &&
+                      std::all_of(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(space), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+                      });
+  const std::size_t length = scheme ? space + 1 + redacted.size() : redacted.size();
+  const auto n = static_cast<std::uint32_t>(length);
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  if (scheme) out.append(value.substr(0, space + 1));
+  out.append(redacted);
+}
+
+}  // namespace
+
+void journal::add(const http_request& request, const http_response& response, std::chrono::microseconds duration,
+                  std::chrono::system_clock::time_point started) {
   if (capacity_ == 0) return;
   const std::uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
-  entry.id = id;
   slot& s = slots_[id % capacity_];
-  {
-    std::lock_guard lock(s.mutex);
-    // A writer a full lap ahead already took the slot: this entry is already too old.
-    if (s.id > id) return;
-    s.id = id;
-    std::swap(s.entry, entry);
+  const std::string_view target = request.target;
+  const auto q = target.find('?');
+  std::lock_guard lock(s.mutex);
+  // A writer a full lap ahead already took the slot: this entry is already too old.
+  if (s.id > id) return;
+  s.id = id;
+  s.time = started;
+  s.duration = duration;
+  s.status = response.status;
+  s.body_size = request.body.size();
+  s.violation_count = response.violation_count;
+  s.method.assign(std::string_view(request.method).substr(0, 32));
+  s.path.assign(target.substr(0, std::min(q, target_part_limit)));
+  if (q != std::string_view::npos)
+    s.query.assign(target.substr(q + 1, target_part_limit));
+  else
+    s.query.clear();
+  s.operation_id.assign(response.operation_id);
+  s.headers.clear();
+  const std::size_t n = std::min(request.headers.size(), header_count_limit);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& [name, value] = request.headers[i];
+    append_field(s.headers, std::string_view(name).substr(0, 256));
+    if (is_credential_header(name))
+      append_redacted(s.headers, value);
+    else
+      append_field(s.headers, std::string_view(value).substr(0, header_value_limit));
   }
-  // `entry` now holds the evicted one; it is freed here, outside the lock.
+  s.body.assign(std::string_view(request.body).substr(0, body_excerpt_limit));
+  s.violations.assign(response.header("specgate-violations").substr(0, violations_limit));
 }
 
 std::vector<journal_entry> journal::entries(const std::string* operation_id, std::size_t limit) const {
@@ -144,8 +196,8 @@ std::vector<journal_entry> journal::entries(const std::string* operation_id, std
     const slot& s = slots_[id % capacity_];
     std::lock_guard lock(s.mutex);
     if (s.id != id) continue;  // reserved but not yet written, or already overwritten
-    if (operation_id && s.entry.operation_id != *operation_id) continue;
-    out.push_back(s.entry);
+    if (operation_id && s.operation_id != *operation_id) continue;
+    s.decode_into(out.emplace_back());
   }
   return out;
 }
@@ -158,13 +210,12 @@ void journal::clear() {
   }
   // Free the memory of what was cleared (a late writer's entry goes on the next lap).
   for (std::size_t i = 0; i < capacity_; ++i) {
-    journal_entry old;
-    {
-      std::lock_guard lock(slots_[i].mutex);
-      if (slots_[i].id == 0 || slots_[i].id >= below) continue;
-      std::swap(old, slots_[i].entry);
-      slots_[i].id = 0;
-    }
+    slot& s = slots_[i];
+    std::lock_guard lock(s.mutex);
+    if (s.id == 0 || s.id >= below) continue;
+    s.id = 0;
+    for (std::string* field : {&s.method, &s.path, &s.query, &s.operation_id, &s.headers, &s.body, &s.violations})
+      std::string().swap(*field);
   }
 }
 

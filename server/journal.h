@@ -7,7 +7,10 @@
 // (body excerpt, header count and value lengths; credentials redacted).
 // No global lock on the request path: add() reserves a sequence number with
 // one atomic increment and locks only the slot it writes (contended only by a
-// reader copying that very slot, or by a writer one full lap behind).
+// reader copying that very slot, or by a writer one full lap behind). A slot
+// keeps its buffers: once the ring has gone round, add() copies into memory
+// it already owns and allocates nothing. Entries are decoded (and the
+// violations parsed) only when read.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -25,17 +28,17 @@
 namespace specgate::server {
 
 struct journal_entry {
-  std::uint64_t id = 0;  // 1, 2, 3... in order of add(); set by add()
+  std::uint64_t id = 0;  // 1, 2, 3... in order of add()
   std::chrono::system_clock::time_point time;  // when specgate started answering it
   std::chrono::microseconds duration{0};       // time spent answering (the network aside)
   std::string method;
-  std::string path;   // without the query
-  std::string query;  // without '?', as received
+  std::string path;          // without the query
+  std::string query;         // without '?', as received
   std::string operation_id;  // empty: no operation matched
   int status = 0;
-  header_list headers;       // bounded; credential values redacted ("ApiKey [redacted]")
-  std::string body;          // the first body_excerpt_limit bytes
-  std::size_t body_size = 0; // the whole body's size
+  header_list headers;        // bounded; credential values redacted ("ApiKey [redacted]")
+  std::string body;           // the first body_excerpt_limit bytes
+  std::size_t body_size = 0;  // the whole body's size
   std::size_t violation_count = 0;
   nlohmann::json violations;  // the specgate-violations header, parsed (an array); null when absent
 
@@ -53,6 +56,8 @@ class journal {
   static constexpr std::size_t body_excerpt_limit = 4096;
   static constexpr std::size_t header_count_limit = 64;
   static constexpr std::size_t header_value_limit = 1024;
+  static constexpr std::size_t target_part_limit = 2048;  // path, query
+  static constexpr std::size_t violations_limit = 16 * 1024;
 
   explicit journal(std::size_t capacity = default_capacity);  // 0 = keep nothing
   ~journal();
@@ -61,14 +66,12 @@ class journal {
 
   std::size_t capacity() const { return capacity_; }
 
-  // Builds an entry from a finished exchange (bounded copies, redaction).
-  // `violations` is the parsed specgate-violations header (or null).
-  static journal_entry make_entry(const http_request& request, const http_response& response,
-                                  std::chrono::microseconds duration, nlohmann::json violations,
-                                  std::chrono::system_clock::time_point finished = std::chrono::system_clock::now());
-
-  // Thread-safe. Assigns entry.id. Beyond capacity, the oldest entry goes.
-  void add(journal_entry entry);
+  // Records a finished exchange: bounded copies, credentials redacted; the
+  // response's specgate-violations header is kept (parsed when read).
+  // `started` is when answering began. Thread-safe. Beyond capacity, the
+  // oldest entry goes.
+  void add(const http_request& request, const http_response& response, std::chrono::microseconds duration,
+           std::chrono::system_clock::time_point started = std::chrono::system_clock::now());
 
   // Newest first; only those with this operationId when `operation_id` is set;
   // at most `limit`. Thread-safe.

@@ -218,11 +218,10 @@ void mock_host::complete(const http_request& req, const http_response&, std::chr
 void mock_host::record(const http_request& req, const http_response& res, std::chrono::microseconds took) {
   metrics_.record_request(res.operation_id, res.status);
 
-  nlohmann::json violations;  // null when the response carries none
-  if (const std::string_view header = res.header("specgate-violations"); !header.empty()) {
+  // Violations by kind: only invalid requests carry the header, so only they pay for parsing it.
+  nlohmann::json violations;
+  if (const std::string_view header = res.header("specgate-violations"); !header.empty())
     violations = nlohmann::json::parse(header, nullptr, /*allow_exceptions=*/false);
-    if (violations.is_discarded()) violations = nullptr;
-  }
   std::uint64_t listed = 0;
   if (violations.is_array()) {
     for (const auto& v : violations) {
@@ -244,7 +243,9 @@ void mock_host::record(const http_request& req, const http_response& res, std::c
   }
   if (listed < res.violation_count) metrics_.record_violations("unknown", "unknown", res.violation_count - listed);
 
-  if (journal_.capacity() > 0) journal_.add(journal::make_entry(req, res, took, std::move(violations)));
+  if (journal_.capacity() > 0)
+    journal_.add(req, res, took,
+                 std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(took));
 }
 
 void mock_host::log(std::string_view line) const {

@@ -42,16 +42,10 @@ std::string_view unquote(std::string_view v) {
   return v;
 }
 
-int status_number(const std::string& status) {
-  if (status == "default") return 200;
-  if (status.size() == 3 && (status[1] == 'X' || status[1] == 'x')) return (status[0] - '0') * 100;
-  return std::stoi(status);
-}
-
 // A status that find_response() maps to `r` (the declared code itself, the
 // first free code of a range, 200 or the first free code for `default`).
 int representative_status(const validator::operation& op, const validator::response& r) {
-  const int preferred = status_number(r.status);
+  const int preferred = declared_status(r.status);
   if (validator::find_response(op, preferred) == &r) return preferred;
   for (int s = 100; s < 600; ++s)
     if (validator::find_response(op, s) == &r) return s;
@@ -307,13 +301,10 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
       if (!h.required || iequals(h.name, "content-type")) continue;
       json value = "x";
       const std::string schema_ptr = h.pointer + "/schema";
-      const validator::document* doc = op.doc;
-      // Header Objects may live in another file; find the one holding the pointer.
+      // Header Objects may live in another file: the operation's first, then the one holding the pointer.
+      const validator::document* doc = op.doc && op.doc->find(schema_ptr) ? op.doc : nullptr;
       for (const auto& d : c.docs().documents())
-        if (d->find(schema_ptr)) {
-          doc = d.get();
-          break;
-        }
+        if (!doc && d->find(schema_ptr)) doc = d.get();
       if (const json* schema_node = doc ? doc->find(schema_ptr) : nullptr)
         value = validator::generate_value(c.docs(), *doc, *schema_node, schema_ptr);
       pr.headers.emplace_back(h.name, value.is_string() ? value.get<std::string>() : value.dump());
@@ -329,7 +320,7 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
           pm.examples.push_back({ex.name, std::move(body), "example '" + ex.name + "'"});
         } else {
           pm.invalid_examples.push_back(ex.name);
-          problems.push_back(op.doc->make_diagnostic(
+          problems.push_back(m->doc->make_diagnostic(
               ex.pointer, "example '" + ex.name + "' of " + op.operation_id + " " + r.status +
                               " does not match its schema and is never served: " + explain_briefly(why),
               validator::severity::warning));
@@ -352,7 +343,7 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
           // Kibana describes some exports as one binary string: an empty stream is a valid export.
           pm.fallback = prepared_body{"", "", "empty ndjson stream"};
         } else {
-          problems.push_back(op.doc->make_diagnostic(
+          problems.push_back(m->doc->make_diagnostic(
               m->pointer,
               "no valid body for " + op.operation_id + " " + r.status + " (" + m->key +
                   "): no valid example, and generated data does not match the schema (" + explain_briefly(why) +
@@ -410,7 +401,7 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
                            pm.invalid_examples.end())
           chosen = overlay(*ex.value);
     if (!chosen) {
-      problems.push_back(op.doc->make_diagnostic(
+      problems.push_back(m.doc->make_diagnostic(
           m.pointer,
           "the " + r->status + " schema of " + op.operation_id + " rejects Kibana's error body and no valid body " +
               "could be made for it; the mock answers " + std::to_string(status) + " with Kibana's plain body",

@@ -11,13 +11,14 @@
 namespace specgate::server {
 namespace {
 
-journal_entry entry(std::string operation_id, int status = 200) {
-  journal_entry e;
-  e.method = "GET";
-  e.path = "/api/x";
-  e.operation_id = std::move(operation_id);
-  e.status = status;
-  return e;
+void add(journal& j, const std::string& operation_id, int status = 200) {
+  http_request req;
+  req.method = "GET";
+  req.target = "/api/x";
+  http_response res;
+  res.status = status;
+  res.operation_id = operation_id;  // copied by add()
+  j.add(req, res, std::chrono::microseconds(10));
 }
 
 std::vector<std::uint64_t> ids(const std::vector<journal_entry>& entries) {
@@ -28,7 +29,7 @@ std::vector<std::uint64_t> ids(const std::vector<journal_entry>& entries) {
 
 TEST(journal, keeps_the_last_capacity_entries_newest_first) {
   journal j(5);
-  for (int i = 0; i < 12; ++i) j.add(entry("op"));
+  for (int i = 0; i < 12; ++i) add(j, "op");
   EXPECT_EQ(j.size(), 5u);
   EXPECT_EQ(j.recorded(), 12u);
   EXPECT_EQ(ids(j.entries()), (std::vector<std::uint64_t>{12, 11, 10, 9, 8}));
@@ -38,7 +39,7 @@ TEST(journal, keeps_the_last_capacity_entries_newest_first) {
 
 TEST(journal, filters_by_operation_id_and_limits_after_filtering) {
   journal j(10);
-  for (int i = 0; i < 9; ++i) j.add(entry(i % 3 == 0 ? "createCase" : "getCase"));
+  for (int i = 0; i < 9; ++i) add(j, i % 3 == 0 ? "createCase" : "getCase");
   const std::string create = "createCase", none = "nope";
   EXPECT_EQ(ids(j.entries(&create)), (std::vector<std::uint64_t>{7, 4, 1}));
   EXPECT_EQ(ids(j.entries(&create, 2)), (std::vector<std::uint64_t>{7, 4}));
@@ -47,11 +48,11 @@ TEST(journal, filters_by_operation_id_and_limits_after_filtering) {
 
 TEST(journal, clear_forgets_everything_so_far_and_keeps_counting) {
   journal j(4);
-  for (int i = 0; i < 6; ++i) j.add(entry("op"));
+  for (int i = 0; i < 6; ++i) add(j, "op");
   j.clear();
   EXPECT_EQ(j.size(), 0u);
   EXPECT_TRUE(j.entries().empty());
-  j.add(entry("op"));
+  add(j, "op");
   EXPECT_EQ(ids(j.entries()), (std::vector<std::uint64_t>{7}));
   EXPECT_EQ(j.size(), 1u);
   EXPECT_EQ(j.recorded(), 7u);
@@ -59,7 +60,7 @@ TEST(journal, clear_forgets_everything_so_far_and_keeps_counting) {
 
 TEST(journal, zero_capacity_keeps_nothing) {
   journal j(0);
-  j.add(entry("op"));
+  add(j, "op");
   EXPECT_EQ(j.size(), 0u);
   EXPECT_TRUE(j.entries().empty());
   j.clear();
@@ -79,19 +80,39 @@ TEST(journal, entries_are_bounded_and_credentials_redacted) {
   res.status = 400;
   res.operation_id = "createCaseDefaultSpace";
   res.violation_count = 1;
-  const auto violations = nlohmann::json::parse(R"([{"location":"header","code":"xsrf"}])");
-  const auto e = journal::make_entry(req, res, std::chrono::microseconds(1500), violations);
+  res.set_header("specgate-violations", R"([{"location":"header","code":"xsrf"}])");
+  journal jr(2);
+  const auto started = std::chrono::system_clock::now();
+  jr.add(req, res, std::chrono::microseconds(1500), started);
+  ASSERT_EQ(jr.entries().size(), 1u);
+  const auto e = jr.entries().front();
+  EXPECT_EQ(e.time, started);
   EXPECT_EQ(e.method, "POST");
   EXPECT_EQ(e.path, "/api/cases");
   EXPECT_EQ(e.query, "owner=cases&x=%C3%A9");
   EXPECT_EQ(e.operation_id, "createCaseDefaultSpace");
   EXPECT_EQ(e.body.size(), journal::body_excerpt_limit);
   EXPECT_EQ(e.body_size, 10'000u);
-  EXPECT_EQ(e.headers.size(), journal::header_count_limit);
-  EXPECT_EQ(e.headers[0].second, "ApiKey [redacted]");
+  ASSERT_EQ(e.headers.size(), journal::header_count_limit);
+  EXPECT_EQ(e.headers[0], (std::pair<std::string, std::string>("Authorization", "ApiKey [redacted]")));
   EXPECT_EQ(e.headers[1].second, "[redacted]");
   EXPECT_EQ(e.headers[2].second, "true");
   EXPECT_EQ(e.headers[3].second.size(), journal::header_value_limit);
+  EXPECT_EQ(e.violations[0]["code"], "xsrf");
+
+  // A slot is reused on the next lap: nothing of the previous entry leaks into it.
+  http_request small;
+  small.method = "GET";
+  small.target = "/a";
+  http_response plain;
+  jr.add(small, plain, std::chrono::microseconds(1));
+  jr.add(small, plain, std::chrono::microseconds(1));
+  const auto reused = jr.entries().front();
+  EXPECT_EQ(reused.id, 3u);
+  EXPECT_TRUE(reused.headers.empty());
+  EXPECT_TRUE(reused.body.empty());
+  EXPECT_TRUE(reused.query.empty());
+  EXPECT_TRUE(reused.violations.is_null());
 
   const auto j = e.to_json();
   EXPECT_EQ(j["operationId"], "createCaseDefaultSpace");
@@ -112,10 +133,13 @@ TEST(journal, what_the_client_sent_survives_invalid_utf8) {
   req.target = "/api/\xff";
   req.body = "{\"a\":\"\xc3\x28\"}";
   http_response res;
-  const auto j = journal::make_entry(req, res, std::chrono::microseconds(1), nullptr).to_json();
-  EXPECT_NO_THROW((void)j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  EXPECT_TRUE(j["operationId"].is_null());
-  EXPECT_TRUE(j["violations"].is_array());
+  res.set_header("specgate-violations", "not json");
+  journal j;
+  j.add(req, res, std::chrono::microseconds(1));
+  const auto json = j.entries().front().to_json();
+  EXPECT_NO_THROW((void)json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  EXPECT_TRUE(json["operationId"].is_null());
+  EXPECT_EQ(json["violations"], "not json") << "an unparsable header is kept as text";
 }
 
 TEST(journal, concurrent_writers_readers_and_clears_stay_consistent) {
@@ -144,7 +168,7 @@ TEST(journal, concurrent_writers_readers_and_clears_stay_consistent) {
   std::vector<std::thread> pool;
   for (int w = 0; w < writers; ++w)
     pool.emplace_back([&j, w] {
-      for (int i = 0; i < per_writer; ++i) j.add(entry("w" + std::to_string(w)));
+      for (int i = 0; i < per_writer; ++i) add(j, "w" + std::to_string(w));
     });
   for (auto& t : pool) t.join();
   clearer.join();
@@ -158,7 +182,7 @@ TEST(journal, concurrent_writers_readers_and_clears_stay_consistent) {
   const auto last_ids = ids(last);
   const std::set<std::uint64_t> distinct(last_ids.begin(), last_ids.end());
   EXPECT_EQ(distinct.size(), last.size());
-  j.add(entry("after"));
+  add(j, "after");
   EXPECT_EQ(j.entries().front().operation_id, "after");
 }
 
