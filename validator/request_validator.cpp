@@ -48,17 +48,6 @@ std::size_t json_depth(std::string_view text, std::size_t limit) {
   return deepest;
 }
 
-std::string json_type_name(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "boolean";
-    case json::value_t::string: return "string";
-    case json::value_t::array: return "Array";
-    case json::value_t::object: return "Object";
-    default: return "number";
-  }
-}
-
 std::string to_lower_copy(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -279,7 +268,8 @@ void request_validator::check_body(const operation& op, const request_input& in,
   const request_body& body = *op.body;
   const std::string body_ptr = "#" + body.pointer;
   const auto content_type = find_header(in.headers, "content-type");
-  if (in.body.empty() && (!content_type || trim(*content_type).empty())) {
+  // A required body that is absent: one violation, wherever the absence is noticed.
+  auto missing_body = [&] {
     if (!body.required) return;
     violation v;
     v.code = "missing_body";
@@ -290,8 +280,8 @@ void request_validator::check_body(const operation& op, const request_input& in,
     v.found = "undefined";
     v.message = "[request body]: expected a plain object value, but found [null] instead.";
     out.found.push_back(std::move(v));
-    return;
-  }
+  };
+  if (in.body.empty() && (!content_type || trim(*content_type).empty())) return missing_body();
   const media_type* media = nullptr;
   if (content_type) {
     for (const auto& m : body.content)
@@ -370,20 +360,7 @@ void request_validator::check_body(const operation& op, const request_input& in,
 
   const std::string& essence = media->essence;
   if (is_json_essence(essence)) {
-    if (in.body.empty()) {
-      if (body.required) {
-        violation v;
-        v.code = "missing_body";
-        v.location = violation_location::body;
-        v.schema_pointer = body_ptr + "/required";
-        v.keyword = "required";
-        v.expected = "a request body";
-        v.found = "undefined";
-        v.message = "[request body]: expected a plain object value, but found [null] instead.";
-        out.found.push_back(std::move(v));
-      }
-      return;
-    }
+    if (in.body.empty()) return missing_body();
     if (auto value = parse_json(in.body, "")) add_schema_errors(*value, "");
     return;
   }
