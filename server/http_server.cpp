@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -75,14 +76,22 @@ std::string make_tls_context(const server_options& o, std::optional<ssl::context
 
 }  // namespace
 
+// One io_context per thread, each run by exactly one thread: a connection
+// lives on one context for its whole life, so its handlers never contend for
+// a shared scheduler or need a strand. The listener deals connections out
+// round-robin; contexts 1..N-1 are kept alive by work guards until the
+// listener has drained every connection.
 struct http_server::impl {
   impl(server_options o, request_handler h)
-      : threads(thread_count(o.threads)),
-        ioc(static_cast<int>(threads)),
-        state(std::make_shared<detail::server_state>(std::move(o), std::move(h))) {}
+      : threads(thread_count(o.threads)), state(std::make_shared<detail::server_state>(std::move(o), std::move(h))) {
+    contexts.reserve(threads);
+    for (unsigned i = 0; i < threads; ++i) contexts.push_back(std::make_unique<net::io_context>(1));
+    for (unsigned i = 1; i < threads; ++i) guards.emplace_back(contexts[i]->get_executor());
+  }
 
   const unsigned threads;
-  net::io_context ioc;
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
   std::shared_ptr<detail::server_state> state;
   std::shared_ptr<detail::listener> listener;
   std::atomic<bool> stop_requested{false};
@@ -112,7 +121,7 @@ std::string http_server::start() {
   if (!ec) {
     endpoint = tcp::endpoint(address, o.port);
   } else {
-    tcp::resolver resolver(impl_->ioc);
+    tcp::resolver resolver(*impl_->contexts[0]);
     const auto results = resolver.resolve(host, std::to_string(o.port), tcp::resolver::passive, ec);
     if (ec || results.empty())
       return "cannot listen on " + host + ":" + std::to_string(o.port) + ": cannot resolve host: " +
@@ -128,7 +137,12 @@ std::string http_server::start() {
   const std::string display =
       (endpoint.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(o.port);
 
-  auto l = std::make_shared<detail::listener>(impl_->ioc, impl_->state);
+  std::vector<net::io_context*> contexts;
+  for (auto& c : impl_->contexts) contexts.push_back(c.get());
+  // Called once by the listener (on context 0) when every connection is gone
+  // or has been closed: the other contexts may now run out of work and return.
+  auto drained = [self = impl_.get()] { self->guards.clear(); };
+  auto l = std::make_shared<detail::listener>(std::move(contexts), impl_->state, std::move(drained));
   if (auto e = l->open(endpoint, display); !e.empty()) return e;
   l->start_accepting();
   impl_->listener = std::move(l);
@@ -142,10 +156,10 @@ void http_server::run() {
   impl_->listener->watch_signals();
   if (impl_->stop_requested.load()) impl_->listener->stop();
 
-  auto run_loop = [this] {
+  auto run_loop = [this](net::io_context& ioc) {
     for (;;) {
       try {
-        impl_->ioc.run();
+        ioc.run();
         return;
       } catch (const std::exception& e) {
         impl_->state->log(std::string("unexpected exception in the I/O loop: ") + e.what());
@@ -156,8 +170,8 @@ void http_server::run() {
   };
   std::vector<std::thread> pool;
   pool.reserve(impl_->threads - 1);
-  for (unsigned i = 1; i < impl_->threads; ++i) pool.emplace_back(run_loop);
-  run_loop();
+  for (unsigned i = 1; i < impl_->threads; ++i) pool.emplace_back(run_loop, std::ref(*impl_->contexts[i]));
+  run_loop(*impl_->contexts[0]);
   for (auto& t : pool) t.join();
 }
 

@@ -1,6 +1,7 @@
 #include "server/listener.h"
 
 #include <csignal>
+#include <utility>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
@@ -20,10 +21,12 @@ constexpr std::chrono::milliseconds accept_backoff{50};
 constexpr std::chrono::milliseconds drain_tick{20};
 }  // namespace
 
-listener::listener(net::io_context& ioc, std::shared_ptr<server_state> state)
-    : ioc_(ioc),
+listener::listener(std::vector<net::io_context*> contexts, std::shared_ptr<server_state> state,
+                   std::function<void()> drained)
+    : contexts_(std::move(contexts)),
       state_(std::move(state)),
-      strand_(net::make_strand(ioc)),
+      drained_(std::move(drained)),
+      strand_(net::make_strand(*contexts_.front())),
       acceptor_(strand_),
       signals_(strand_),
       timer_(strand_) {}
@@ -56,12 +59,20 @@ void listener::watch_signals() {
   });
 }
 
-void listener::stop() { net::post(strand_, beast::bind_front_handler(&listener::do_stop, shared_from_this())); }
+void listener::stop() {
+  // Visible at once to every session, even while the listener's own context
+  // is busy running a handler: answers from now on say Connection: close.
+  state_->stopping.store(true);
+  net::post(strand_, beast::bind_front_handler(&listener::do_stop, shared_from_this()));
+}
 
 void listener::do_accept() {
   if (stopped_) return;
-  // Each connection gets its own strand.
-  acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+  // The connection lives on the next context; one thread runs each context,
+  // so its handlers are serialised without a strand.
+  net::io_context& target = *contexts_[next_context_];
+  next_context_ = (next_context_ + 1) % contexts_.size();
+  acceptor_.async_accept(target.get_executor(), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(error_code ec, tcp::socket socket) {
@@ -111,13 +122,17 @@ void listener::poll_drain() {
 
 void listener::on_drain_tick(error_code ec) {
   if (ec) return;
-  if (state_->no_sessions()) return;
+  if (state_->no_sessions()) return finish_drain();
   if (std::chrono::steady_clock::now() - stop_started_ >= state_->options.shutdown_grace) {
     state_->log("shutdown grace period over: closing the remaining connections");
     state_->for_each_session([](const std::shared_ptr<session_base>& s) { s->force_close(); });
-    return;
+    return finish_drain();
   }
   poll_drain();
+}
+
+void listener::finish_drain() {
+  if (auto f = std::exchange(drained_, nullptr)) f();
 }
 
 }  // namespace specgate::server::detail

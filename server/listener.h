@@ -2,9 +2,12 @@
 // Internal to server/ (includes Asio): accepts connections, enforces the
 // connection cap, owns the SIGINT/SIGTERM signal_set and graceful shutdown.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,7 +21,10 @@ namespace specgate::server::detail {
 
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  listener(boost::asio::io_context& ioc, std::shared_ptr<server_state> state);
+  // Accepts on contexts[0] and deals connections out to the contexts in turn;
+  // drained() runs once when shutdown has closed every connection.
+  listener(std::vector<boost::asio::io_context*> contexts, std::shared_ptr<server_state> state,
+           std::function<void()> drained);
 
   // Opens, binds and listens; "" or "cannot listen on <display>: <reason>".
   std::string open(const boost::asio::ip::tcp::endpoint& endpoint, const std::string& display);
@@ -37,8 +43,12 @@ class listener : public std::enable_shared_from_this<listener> {
   void poll_drain();
   void on_drain_tick(boost::system::error_code ec);
 
-  boost::asio::io_context& ioc_;
+  void finish_drain();
+
+  std::vector<boost::asio::io_context*> contexts_;
+  std::size_t next_context_ = 0;
   std::shared_ptr<server_state> state_;
+  std::function<void()> drained_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::signal_set signals_;
