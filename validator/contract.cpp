@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "validator/text_util.h"
+
 namespace specgate::validator {
 
 namespace {
@@ -20,18 +22,6 @@ constexpr std::array<std::pair<const char*, http_method>, 8> path_item_methods =
     {"patch", http_method::patch},
     {"trace", http_method::trace},
 }};
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<param_location> parse_location(std::string_view s) {
   if (s == "path") return param_location::path;
@@ -191,8 +181,39 @@ struct contract_builder {
         if (m.essence == "application/x-www-form-urlencoded" || m.essence == "multipart/form-data")
           m.form_shape = make_param_shape(docs, doc, &*schema, pointer_append(m.pointer, "schema"));
       }
+      if (m.essence == "application/x-www-form-urlencoded" || m.essence == "multipart/form-data")
+        m.form_encodings = collect_form_encodings(value);
       m.examples = collect_examples(doc, value, m.pointer);
       result.push_back(std::move(m));
+    }
+    return result;
+  }
+
+  // The Encoding Object's contentType per property: "application/json", or a list
+  // ("image/png, image/jpeg"), JSON when any listed type is.
+  static std::vector<form_property_encoding> collect_form_encodings(const json& media_object) {
+    std::vector<form_property_encoding> result;
+    auto encoding = media_object.find("encoding");
+    if (encoding == media_object.end() || !encoding->is_object()) return result;
+    for (const auto& [name, e] : encoding->items()) {
+      if (!e.is_object()) continue;
+      auto content_type = e.find("contentType");
+      if (content_type == e.end() || !content_type->is_string()) continue;
+      std::string_view rest = content_type->get_ref<const std::string&>();
+      form_encoding kind = form_encoding::unspecified;
+      while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view one = trim(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        if (one.empty()) continue;
+        auto parsed = parse_media_type(one);
+        if (parsed && is_json_essence(parsed->first)) {
+          kind = form_encoding::json;
+          break;
+        }
+        kind = form_encoding::other;
+      }
+      if (kind != form_encoding::unspecified) result.push_back({name, kind});
     }
     return result;
   }

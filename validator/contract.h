@@ -48,6 +48,9 @@ struct media_type {
   std::vector<std::pair<std::string, std::string>> parameters;  // lower-case names, values as declared
   schema_id schema = no_schema;
   param_shape form_shape;  // form and multipart bodies: property types, to coerce fields
+  // Form and multipart bodies: each property of the Encoding Object (`encoding`) that declares a
+  // contentType, and whether that is JSON (so the field is JSON text).
+  std::vector<form_property_encoding> form_encodings;
   std::vector<example> examples;
   const document* doc = nullptr;  // the file the Media Type Object is in
   std::string pointer;            // of the Media Type Object, in `doc`

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "validator/text_util.h"
+
 namespace specgate::validator {
 
 namespace {
@@ -26,13 +28,6 @@ struct ref_parts {
   std::string pointer;      // canonical JSON Pointer ("" = whole document)
   std::string error;        // non-empty: malformed
 };
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::optional<std::string> percent_decode(std::string_view s) {
   if (s.find('%') == std::string_view::npos) return std::string(s);

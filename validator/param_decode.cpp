@@ -7,6 +7,7 @@
 
 #include "validator/contract.h"
 #include "validator/loader.h"
+#include "validator/text_util.h"
 
 namespace specgate::validator {
 
@@ -210,19 +211,10 @@ param_shape to_param_shape(node_shape n) {
 
 bool is_json_media_type(std::string_view key) {
   auto parsed = parse_media_type(key);
-  if (!parsed) return false;
-  const std::string& essence = parsed->first;
-  return essence == "application/json" || essence.ends_with("+json");
+  return parsed && is_json_essence(parsed->first);
 }
 
 // ---------------------------------------------------------------- text
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Replaces every maximal invalid subsequence with U+FFFD (the WHATWG
 // "UTF-8 decode" that URLSearchParams applies). Returns true if it changed anything.
@@ -297,8 +289,8 @@ std::string lenient_decode(std::string_view in, bool plus_space, bool& malformed
     if (c == '+' && plus_space) {
       out.push_back(' ');
     } else if (c == '%') {
-      const int hi = i + 2 < in.size() ? hex_digit(in[i + 1]) : -1;
-      const int lo = hi >= 0 ? hex_digit(in[i + 2]) : -1;
+      const int hi = i + 2 < in.size() ? hex_value(in[i + 1]) : -1;
+      const int lo = hi >= 0 ? hex_value(in[i + 2]) : -1;
       if (hi < 0 || lo < 0) {
         ok = false;
         out.push_back('%');
@@ -316,12 +308,6 @@ std::string lenient_decode(std::string_view in, bool plus_space, bool& malformed
   if (high && repair_utf8(out)) ok = false;
   if (!ok) malformed = true;
   return out;
-}
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // Calls f(piece) for every piece of `s` split on `sep` (an empty `s` is one empty piece).
@@ -473,7 +459,7 @@ decode_result failure(std::string message, std::string found = "string") {
 }
 
 // Builds an object from items "k=v" (kv) or "k,v,k,v" (alternating); nullopt when malformed.
-std::optional<json> object_from_items(const target& t, std::string_view body, char sep, bool kv, bool trim) {
+std::optional<json> object_from_items(const target& t, std::string_view body, char sep, bool kv, bool trim_items) {
   json obj(json::value_t::object);
   if (body.empty()) return obj;
   bool ok = true;
@@ -481,7 +467,7 @@ std::optional<json> object_from_items(const target& t, std::string_view body, ch
   bool have_key = false;
   split(body, sep, [&](std::string_view piece) {
     if (!ok) return;
-    if (trim) piece = trim_ows(piece);
+    if (trim_items) piece = trim(piece);
     if (kv) {
       const std::size_t eq = piece.find('=');
       if (eq == std::string_view::npos || eq == 0) {
@@ -504,7 +490,7 @@ std::optional<json> object_from_items(const target& t, std::string_view body, ch
 
 // One text holding the whole value, items separated by `sep` (simple, label,
 // matrix, form with explode: false, the delimited styles; a header).
-json decode_body(const target& t, std::string_view body, char sep, bool kv_items, bool trim) {
+json decode_body(const target& t, std::string_view body, char sep, bool kv_items, bool trim_items) {
   if (t.types == jt::any) return make_string(body);
   const bool primitive = t.admits(text_primitive);
   const bool has_sep = body.find(sep) != std::string_view::npos;
@@ -512,11 +498,11 @@ json decode_body(const target& t, std::string_view body, char sep, bool kv_items
     json arr = empty_array(body.empty() ? 0 : count_pieces(body, sep));
     if (body.empty()) return arr;
     auto& a = arr.get_ref<json::array_t&>();
-    split(body, sep, [&](std::string_view piece) { a.push_back(coerce(trim ? trim_ows(piece) : piece, t.items)); });
+    split(body, sep, [&](std::string_view piece) { a.push_back(coerce(trim_items ? trim(piece) : piece, t.items)); });
     return arr;
   }
   if (t.admits(jt::object) && (!primitive || has_sep)) {
-    if (auto obj = object_from_items(t, body, sep, kv_items, trim)) return std::move(*obj);
+    if (auto obj = object_from_items(t, body, sep, kv_items, trim_items)) return std::move(*obj);
     return make_string(body);  // the schema check reports the type
   }
   return coerce(body, t.types);
@@ -737,6 +723,118 @@ std::optional<std::string> whole_text(param_location in, std::string_view name, 
   }
 }
 
+// ---------------------------------------------------------------- form bodies
+
+// How one form value is read: guessed from its text and target, declared JSON, or text only.
+enum class json_mode { sniff, declared, off };
+
+json_mode mode_for(form_encoding declared, bool part_json) {
+  if (part_json || declared == form_encoding::json) return json_mode::declared;
+  return declared == form_encoding::other ? json_mode::off : json_mode::sniff;
+}
+
+bool string_or_unknown(type_set types) { return types == jt::any || (types & ~jt::null) == jt::string; }
+
+// Structured types a value must be when it cannot be a primitive: "object" or "array" for messages.
+std::string_view structure_word(type_set types) {
+  if ((types & jt::array) && !(types & jt::object)) return "array";
+  if ((types & jt::object) && !(types & jt::array)) return "object";
+  return "";
+}
+
+decode_result json_failure(type_set types, std::string found) {
+  const std::string_view word = structure_word(types);
+  return failure(word.empty() ? "could not parse value from json input"
+                              : "could not parse " + std::string(word) + " value from json input",
+                 std::move(found));
+}
+
+struct form_value_reader {
+  std::size_t max_depth;
+  bool too_deep = false;
+  std::size_t error_item = 0;  // the occurrence that failed, for repeated fields
+  bool error_in_item = false;
+
+  // A JSON value where `types` is wanted: as is, or a one-item array when it is an item.
+  static json fit(json v, type_set types, type_set items) {
+    const type_set vt = type_of_value(v);
+    if (!(types & vt) && (types & jt::array) && (items & vt)) {
+      json arr = empty_array(1);
+      arr.push_back(std::move(v));
+      return arr;
+    }
+    return v;
+  }
+
+  // One text as a value of `types` (items `items`).
+  decode_result read(std::string_view text, type_set types, type_set items, json_mode mode) {
+    const target t{types, items, nullptr};
+    if (mode == json_mode::off || string_or_unknown(types))
+      return from_occurrences(t, 1, text, true, ',', false, [&](auto&& f) { f(text); });
+    std::string_view lead = text;
+    while (!lead.empty() && (lead.front() == ' ' || lead.front() == '\t' || lead.front() == '\r' || lead.front() == '\n'))
+      lead.remove_prefix(1);
+    const char c = lead.empty() ? '\0' : lead.front();
+    const bool arr_ok = (types & jt::array) != 0;
+    const bool obj_ok = (types & jt::object) != 0;
+    const bool looks_json = (c == '{' && (obj_ok || (arr_ok && (items & jt::object)))) || (c == '[' && arr_ok);
+    // Items that only JSON can give (objects, arrays), and no text could be.
+    const bool items_structured = arr_ok && items != jt::any && (items & (jt::object | jt::array)) &&
+                                  !(items & text_primitive);
+    // Only JSON can give the value (an object; an array of objects or arrays): always parse, so that
+    // `5` for an object reads as 5 and the schema names the type.
+    const bool must_be_json = !(types & text_primitive) && (!arr_ok || items_structured);
+    if (arr_ok && !(types & text_primitive) && text.empty()) return value(empty_array(0));  // as an empty query value
+    if (mode == json_mode::declared || must_be_json || (looks_json && !(types & jt::string))) {
+      if (json_depth(text, max_depth) > max_depth) {
+        too_deep = true;
+        return failure("JSON nested deeper than " + std::to_string(max_depth) + " levels",
+                       "nesting deeper than " + std::to_string(max_depth));
+      }
+      json parsed = json::parse(text.begin(), text.end(), nullptr, false);
+      if (!parsed.is_discarded()) return value(fit(std::move(parsed), types, items));
+      if (mode == json_mode::declared || must_be_json)
+        return json_failure(types, looks_json ? "invalid JSON" : "text that is not JSON");
+      // An array of scalars: "[draft" is one item, as before.
+    }
+    if (types & text_primitive) return value(coerce(text, types));
+    json arr = empty_array(1);
+    if (!text.empty()) arr.push_back(coerce(text, items));
+    return value(std::move(arr));
+  }
+
+  // Every occurrence of a field, as its property's value.
+  decode_result read_field(const value_shape& vs, std::span<const form_field* const> occurrences,
+                           form_encoding declared) {
+    const form_field& first = *occurrences.front();
+    if (occurrences.size() == 1) return read(first.value, vs.types, vs.items, mode_for(declared, first.json));
+    const bool all_text = std::all_of(occurrences.begin(), occurrences.end(), [&](const form_field* f) {
+      return mode_for(declared, f->json) == json_mode::off;
+    });
+    if (string_or_unknown(vs.types) || !(vs.types & jt::array) || all_text) {
+      const target t{vs.types, vs.items, nullptr};
+      return from_occurrences(t, occurrences.size(), first.value, true, ',', false, [&](auto&& f) {
+        for (const form_field* o : occurrences) f(std::string_view(o->value));
+      });
+    }
+    json arr = empty_array(occurrences.size());
+    for (std::size_t i = 0; i < occurrences.size(); ++i) {
+      decode_result item = read(occurrences[i]->value, vs.items, jt::any, mode_for(declared, occurrences[i]->json));
+      if (item.error) {
+        error_in_item = true;
+        error_item = i;
+        return item;
+      }
+      if (item.value->is_array() && !(vs.items & jt::array)) {
+        for (auto& e : item.value->get_ref<json::array_t&>()) arr.push_back(std::move(e));
+      } else {
+        arr.push_back(std::move(*item.value));
+      }
+    }
+    return value(std::move(arr));
+  }
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------- public
@@ -793,11 +891,11 @@ parsed_pairs parse_cookies(std::string_view header) {
   parsed_pairs out;
   out.pairs.reserve(count_pieces(header, ';'));
   split(header, ';', [&](std::string_view piece) {
-    piece = trim_ows(piece);
+    piece = trim(piece);
     if (piece.empty()) return;
     const std::size_t eq = piece.find('=');
-    std::string_view name = eq == std::string_view::npos ? std::string_view() : trim_ows(piece.substr(0, eq));
-    std::string_view v = eq == std::string_view::npos ? piece : trim_ows(piece.substr(eq + 1));
+    std::string_view name = eq == std::string_view::npos ? std::string_view() : trim(piece.substr(0, eq));
+    std::string_view v = eq == std::string_view::npos ? piece : trim(piece.substr(eq + 1));
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
     out.pairs.push_back(param_pair{lenient_decode(name, false, out.malformed), lenient_decode(v, false, out.malformed)});
   });
@@ -861,6 +959,42 @@ bool parameter_claims_key(const param_shape& shape, std::string_view style, bool
     return key.size() > name.size() + 1 && key.starts_with(name) && key[name.size()] == '[';
   if (is_exploded_object(shape, s, explode)) return shape.property(key) != nullptr || shape.additional_declared;
   return false;
+}
+
+form_decode_result decode_form_fields(const param_shape& shape, std::span<const form_field> fields,
+                                      std::span<const form_property_encoding> encodings, std::size_t max_depth) {
+  form_decode_result out;
+  if (!is_exploded_object(shape, style_kind::form, true)) return out;  // nothing to follow: {}
+  std::vector<const form_field*> occurrences;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const std::string& name = fields[i].name;
+    const value_shape* declared = shape.property(name);
+    if (!declared && !shape.additional_declared) continue;
+    bool seen = false;
+    for (std::size_t j = 0; j < i && !seen; ++j) seen = fields[j].name == name;
+    if (seen) continue;
+    occurrences.clear();
+    for (std::size_t j = i; j < fields.size(); ++j)
+      if (fields[j].name == name) occurrences.push_back(&fields[j]);
+    form_encoding encoding = form_encoding::unspecified;
+    for (const auto& e : encodings)
+      if (e.name == name) encoding = e.kind;
+    form_value_reader reader{max_depth};
+    decode_result r = reader.read_field(declared ? *declared : shape.additional, occurrences, encoding);
+    if (r.error) {
+      form_error e;
+      e.field = name;
+      e.instance_pointer = "/" + escape_pointer_token(name);
+      if (reader.error_in_item) e.instance_pointer += "/" + std::to_string(reader.error_item);
+      e.message = std::move(r.error->message);
+      e.found = std::move(r.error->found);
+      e.too_deep = reader.too_deep;
+      out.error = std::move(e);
+      return out;
+    }
+    out.value[name] = std::move(*r.value);
+  }
+  return out;
 }
 
 std::optional<std::string> check_param_style(const param_shape& shape, param_location in, std::string_view style,

@@ -190,6 +190,68 @@ decode_result decode_parameter(const parameter& p, const param_shape& shape, con
 bool parameter_claims_key(const param_shape& shape, std::string_view style, bool explode, std::string_view name,
                           std::string_view key);
 
+// ---------------------------------------------------------------- form bodies
+//
+// application/x-www-form-urlencoded and multipart/form-data bodies become
+// one object, a property per field, each decoded against its property's
+// shape (parameter-style coercion of text for scalars, as above). Fields the
+// schema does not declare are kept only when it declares
+// additionalProperties. Structured values travel as JSON text, as clients
+// send them (curl -F 'retries=[{"type":"index-pattern","id":"a"}]'; Kibana's
+// config-schema JSON.parse's a string given for an object or array):
+//  - A field is read as JSON when the media type's `encoding` declares a JSON
+//    contentType for its property, or the part's own Content-Type is JSON;
+//    otherwise, when its target admits an object (array) but not a string
+//    and its text starts with '{' ('['), or the target is an array whose
+//    items are objects (arrays) and the text starts with '{' ('['). A target
+//    that is only a string, or says nothing about types (a file), always
+//    keeps the text. An `encoding` contentType that is not JSON turns the
+//    guessing off (the part's own JSON Content-Type still counts).
+//  - Text that must be JSON but is not, or JSON deeper than `max_depth`, is
+//    an error naming the field: a target that is only an object, an array
+//    whose items are objects or arrays, or a field declared JSON. For an
+//    array of scalars, text starting with '[' that is not JSON is one item,
+//    as before.
+//  - A JSON value where an array is wanted but its items' type was sent is a
+//    one-item array.
+//  - A repeated field for an array: each occurrence is one item, decoded
+//    against the item shape (coerced scalars; JSON objects); an occurrence
+//    holding a JSON array of items adds its items. A repeated field for a
+//    non-array keeps hapi's array of strings.
+//  - Shapes that are not objects at all decode to {} (nothing to follow).
+
+// How the media type's Encoding Object declares a property's contentType.
+enum class form_encoding : std::uint8_t { unspecified, json, other };
+
+struct form_property_encoding {
+  std::string name;  // the property
+  form_encoding kind = form_encoding::unspecified;
+};
+
+// One field of a form body: a urlencoded pair or a multipart part.
+struct form_field {
+  std::string name;
+  std::string value;
+  bool json = false;  // multipart: the part's Content-Type is a JSON media type
+};
+
+struct form_error {
+  std::string field;             // the property: "retries"
+  std::string instance_pointer;  // of the bad value in the body object: "/retries", "/retries/1"
+  std::string message;           // "could not parse array value from json input"
+  std::string found;             // short: "text that is not JSON"
+  bool too_deep = false;         // JSON nested deeper than the limit
+};
+
+struct form_decode_result {
+  json value = json::object();
+  std::optional<form_error> error;
+};
+
+// Decodes a form body's fields against the media type's schema shape.
+form_decode_result decode_form_fields(const param_shape& shape, std::span<const form_field> fields,
+                                      std::span<const form_property_encoding> encodings, std::size_t max_depth);
+
 // A message when `style`/`explode` is unknown or not allowed for `in`
 // (path: simple, label, matrix; query: form, spaceDelimited, pipeDelimited,
 // deepObject; header: simple; cookie: form), or deepObject on a shape that

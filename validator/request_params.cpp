@@ -1,19 +1,13 @@
 // Parameters and form bodies of the request check: decoded by style and
 // explode (param_decode), coerced to their schema types, then validated.
 #include <algorithm>
-#include <cctype>
 
 #include "validator/request_validator.h"
+#include "validator/text_util.h"
 
 namespace specgate::validator {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // Kibana's name for each part of a request in its validation messages.
 std::string_view kibana_prefix(param_location in) {
@@ -145,9 +139,9 @@ void request_validator::check_parameters(const operation& op, const request_inpu
 request_validator::form_result request_validator::decode_form(const media_type& media, const request_input& in,
                                                               std::string_view content_type) const {
   form_result result;
-  std::vector<param_pair> pairs;
+  std::vector<form_field> fields;
   if (media.essence == "application/x-www-form-urlencoded") {
-    pairs = parse_query(in.body).pairs;
+    for (auto& p : parse_query(in.body).pairs) fields.push_back({std::move(p.key), std::move(p.value), false});
   } else {
     // multipart/form-data (RFC 7578): parts between "--boundary" lines.
     std::string boundary;
@@ -182,13 +176,21 @@ request_validator::form_result request_validator::decode_form(const media_type& 
       std::string_view headers = body.substr(pos, headers_end - pos);
       std::string_view content = body.substr(headers_end + 4, next - headers_end - 4);
       std::string name;
+      bool json_part = false;
       for (std::size_t line_start = 0; line_start <= headers.size();) {
         std::size_t line_end = headers.find("\r\n", line_start);
         if (line_end == std::string_view::npos) line_end = headers.size();
         std::string_view line = headers.substr(line_start, line_end - line_start);
         line_start = line_end + 2;
         const std::size_t colon = line.find(':');
-        if (colon == std::string_view::npos || !iequals(line.substr(0, colon), "content-disposition")) continue;
+        if (colon == std::string_view::npos) continue;
+        if (iequals(trim(line.substr(0, colon)), "content-type")) {
+          // The part says what it holds: "Content-Type: application/json" is JSON text.
+          auto part_type = parse_media_type(trim(line.substr(colon + 1)));
+          json_part = part_type && is_json_essence(part_type->first);
+          continue;
+        }
+        if (!iequals(line.substr(0, colon), "content-disposition")) continue;
         std::string_view rest = line.substr(colon + 1);
         const std::size_t at = rest.find("name=");
         for (std::size_t i = at; i != std::string_view::npos; i = rest.find("name=", i + 1)) {
@@ -204,18 +206,13 @@ request_validator::form_result request_validator::decode_form(const media_type& 
         result.error = "a multipart part without a form-data name";
         return result;
       }
-      pairs.push_back({std::move(name), std::string(content)});
+      fields.push_back({std::move(name), std::string(content), json_part});
       pos = next + 2;
     }
   }
-  raw_param_input input;
-  input.pairs = pairs;
-  decode_result decoded = decode_parameter(media.form_shape, "form", true, param_location::query, "", input);
-  if (decoded.error) {
-    result.error = decoded.error->message;
-    return result;
-  }
-  result.value = decoded.value.value_or(json::object());
+  form_decode_result decoded = decode_form_fields(media.form_shape, fields, media.form_encodings, limits_.max_depth);
+  result.value = std::move(decoded.value);
+  result.field_error = std::move(decoded.error);
   return result;
 }
 

@@ -2,59 +2,16 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+
+#include "validator/text_util.h"
 
 namespace specgate::validator {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::string operation_pointer(const operation& op, std::string_view suffix) {
   return "#" + op.pointer + std::string(suffix);
 }
-
-// Deepest nesting of objects/arrays in JSON text; stops counting past `limit`.
-std::size_t json_depth(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > deepest && (deepest = depth) > limit) return deepest;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
-std::string to_lower_copy(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool is_json_essence(std::string_view essence) { return essence == "application/json" || essence.ends_with("+json"); }
 
 }  // namespace
 
@@ -392,6 +349,23 @@ void request_validator::check_body(const operation& op, const request_input& in,
       malformed("malformed_form", form.error, "[request body]: " + form.error);
       return;
     }
+    if (form.field_error) {
+      // One field is not readable as its schema needs (JSON text that does not parse): name it.
+      form_error& e = *form.field_error;
+      violation v;
+      v.code = e.too_deep ? "too_deep" : "malformed_form";
+      v.location = violation_location::body;
+      v.name = e.field;
+      v.instance_pointer = e.instance_pointer;
+      const std::string property = media->pointer + "/schema/properties/" + escape_pointer_token(e.field);
+      v.schema_pointer = media->doc && media->doc->find(property) ? "#" + property : schema_ptr;
+      v.keyword = "type";
+      v.expected = "JSON text";
+      v.found = std::move(e.found);
+      v.message = "[" + kibana_field("request body", e.instance_pointer) + "]: " + e.message;
+      out.found.push_back(std::move(v));
+      return;
+    }
     add_schema_errors(form.value, "");
     return;
   }
@@ -456,7 +430,7 @@ request_outcome request_validator::check(const request_input& in) const {
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
       v.expected = "one of [" + list + "]";
       v.found = std::string(version);
-      v.message = "No version \"" + std::string(version) + "\" available for [" + to_lower_copy(in.method) + "] [" +
+      v.message = "No version \"" + std::string(version) + "\" available for [" + to_lower(in.method) + "] [" +
                   op.path + "]. Available versions are: [" + list + "]";
       out.found.push_back(std::move(v));
     }

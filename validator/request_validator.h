@@ -57,7 +57,8 @@ class request_validator {
 
   struct form_result {
     json value;
-    std::string error;  // empty when the form parsed
+    std::string error;                     // the body is not a well-formed form; empty when it is
+    std::optional<form_error> field_error;  // a field cannot be read (JSON text that does not parse)
   };
 
   void check_security(const operation& op, const request_input& in, violations& out) const;

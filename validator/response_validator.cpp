@@ -2,11 +2,9 @@
 
 #include <string>
 
-namespace specgate::validator {
+#include "validator/text_util.h"
 
-namespace {
-bool is_json_essence(std::string_view essence) { return essence == "application/json" || essence.ends_with("+json"); }
-}  // namespace
+namespace specgate::validator {
 
 const response* find_response(const operation& op, int status) {
   const std::string exact = std::to_string(status);

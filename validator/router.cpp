@@ -3,19 +3,14 @@
 #include <algorithm>
 #include <array>
 
+#include "validator/text_util.h"
+
 namespace specgate::validator {
 
 namespace {
 constexpr std::array<std::string_view, static_cast<std::size_t>(http_method::count_)> method_names = {
     "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"};
 constexpr std::uint32_t no_operation = ~std::uint32_t{0};
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 }  // namespace
 
 std::optional<http_method> parse_method(std::string_view method) {

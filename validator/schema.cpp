@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cmath>
 #include <deque>
 #include <functional>
@@ -24,6 +23,7 @@
 #include "validator/formats.h"
 #include "validator/loader.h"
 #include "validator/pattern.h"
+#include "validator/text_util.h"
 
 namespace specgate::validator {
 namespace {
@@ -65,13 +65,6 @@ constexpr std::array validation_keywords = {
 template <std::size_t N>
 bool contains(const std::array<const char*, N>& list, std::string_view key) {
   return std::any_of(list.begin(), list.end(), [&](const char* k) { return key == k; });
-}
-
-bool iequal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 bool is_schema_type(std::string_view t) {
@@ -920,7 +913,7 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
     } else {
       std::string message = "unknown schema keyword '" + key + "'; it constrains nothing";
       for (const char* known : validation_keywords)
-        if (iequal(key, known)) message += " (did you mean '" + std::string(known) + "'?)";
+        if (iequals(key, known)) message += " (did you mean '" + std::string(known) + "'?)";
       warn(doc, at, std::move(message));
     }
   }

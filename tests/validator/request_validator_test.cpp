@@ -401,3 +401,301 @@ TEST(request_media_types, each_media_type_is_read_and_validated) {
 
 }  // namespace
 }  // namespace specgate::validator
+
+// Form and multipart fields whose schema is an object, or an array of objects,
+// travel as JSON text (curl -F 'retries=[{"type":"index-pattern","id":"a"}]').
+namespace specgate::validator {
+namespace {
+
+constexpr std::string_view form_json_spec = R"(openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /api/resolve:
+    post:
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema: {$ref: '#/components/schemas/resolve'}
+          application/x-www-form-urlencoded:
+            schema: {$ref: '#/components/schemas/resolve'}
+      responses: {'200': {description: ok}}
+  /api/encoded:
+    post:
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                count: {type: integer}
+                ids: {type: array, items: {type: string}}
+                note: {type: object, properties: {a: {type: integer}}}
+                grid: {type: array, items: {type: array, items: {type: integer}}}
+            encoding:
+              count: {contentType: application/json}
+              ids: {contentType: 'text/plain, application/json'}
+              note: {contentType: text/plain}
+      responses: {'200': {description: ok}}
+components:
+  schemas:
+    resolve:
+      type: object
+      required: [retries]
+      properties:
+        file: {type: string, format: binary}
+        retries:
+          type: array
+          items:
+            type: object
+            required: [type, id]
+            properties:
+              type: {type: string}
+              id: {type: string}
+              overwrite: {type: boolean}
+              replaceReferences:
+                type: array
+                items:
+                  type: object
+                  properties: {type: {type: string}, from: {type: string}, to: {type: string}}
+        options:
+          type: object
+          additionalProperties: false
+          properties: {dryRun: {type: boolean}}
+        tags: {type: array, items: {type: string}}
+        counts: {type: array, items: {type: integer}}
+        limit: {type: integer}
+)";
+
+struct part {
+  part(std::string n, std::string v, std::string type = {}, std::string file = {})
+      : name(std::move(n)), value(std::move(v)), content_type(std::move(type)), filename(std::move(file)) {}
+  std::string name;
+  std::string value;
+  std::string content_type;  // empty: none
+  std::string filename;      // empty: a plain field
+};
+
+std::string multipart(const std::vector<part>& parts) {
+  std::string body;
+  for (const auto& p : parts) {
+    body += "--FormBoundary\r\nContent-Disposition: form-data; name=\"" + p.name + "\"";
+    if (!p.filename.empty()) body += "; filename=\"" + p.filename + "\"";
+    body += "\r\n";
+    if (!p.content_type.empty()) body += "Content-Type: " + p.content_type + "\r\n";
+    body += "\r\n" + p.value + "\r\n";
+  }
+  return body + "--FormBoundary--\r\n";
+}
+
+class form_json : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto built = load_contract_text(form_json_spec, "form.yaml");
+    ASSERT_TRUE(built.value);
+    contract_ = new std::shared_ptr<const contract>(built.value);
+    checker_ = new request_validator(**contract_, body_limits{16});
+  }
+  static void TearDownTestSuite() {
+    delete checker_;
+    delete contract_;
+  }
+  request_outcome post(std::string target, const std::vector<part>& parts) {
+    return send(std::move(target), "multipart/form-data; boundary=FormBoundary", multipart(parts));
+  }
+  request_outcome send(std::string target, std::string content_type, std::string body) {
+    target_ = std::move(target);
+    body_ = std::move(body);
+    headers_ = {{"kbn-xsrf", "true"}, {"Content-Type", std::move(content_type)}};
+    return checker_->check({"POST", target_, headers_, body_});
+  }
+  static std::string first_message(const request_outcome& r) { return r.found.empty() ? "" : r.found[0].message; }
+
+  static inline std::shared_ptr<const contract>* contract_ = nullptr;
+  static inline request_validator* checker_ = nullptr;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string target_, body_;
+};
+
+const part ndjson_file{"file", "{\"type\":\"index-pattern\",\"id\":\"my-pattern\"}\n", "application/ndjson", "file.ndjson"};
+
+TEST_F(form_json, array_of_objects_sent_as_json_text_is_accepted) {
+  auto r = post("/api/resolve", {ndjson_file,
+                                 {"retries",
+                                  R"([{"type":"index-pattern","id":"my-pattern","overwrite":true},)"
+                                  R"({"type":"visualization","id":"v","replaceReferences":[{"type":"t","from":"a","to":"b"}]}])"}});
+  EXPECT_TRUE(r.found.empty()) << first_message(r);
+  auto spaced = post("/api/resolve", {{"retries", " \r\n [ {\"type\":\"a\",\"id\":\"b\"} ] "}});
+  EXPECT_TRUE(spaced.found.empty()) << first_message(spaced);
+  auto empty_list = post("/api/resolve", {{"retries", "[]"}});
+  EXPECT_TRUE(empty_list.found.empty()) << first_message(empty_list);
+}
+
+TEST_F(form_json, parsed_items_are_validated_against_the_item_schema) {
+  auto r = post("/api/resolve", {{"retries", R"([{"type":"a","id":"b","overwrite":"yes"}])"}});
+  ASSERT_EQ(r.found.size(), 1u) << first_message(r);
+  EXPECT_EQ(r.found[0].code, "type");
+  EXPECT_EQ(r.found[0].instance_pointer, "/retries/0/overwrite");
+  EXPECT_THAT(r.found[0].message, HasSubstr("[request body.retries.0.overwrite]"));
+  auto missing = post("/api/resolve", {{"retries", R"([{"type":"a"}])"}});
+  ASSERT_FALSE(missing.found.empty());
+  EXPECT_EQ(missing.found[0].code, "required");
+}
+
+TEST_F(form_json, text_that_is_not_json_is_a_violation_naming_the_field) {
+  for (const std::string& text : {std::string(R"([{"type":"a","id":)"), std::string("index-pattern:abc")}) {
+    SCOPED_TRACE(text);
+    auto r = post("/api/resolve", {{"retries", text}});
+    ASSERT_EQ(r.found.size(), 1u) << first_message(r);
+    EXPECT_EQ(r.found[0].code, "malformed_form");
+    EXPECT_EQ(r.found[0].location, violation_location::body);
+    EXPECT_EQ(r.found[0].name, "retries");
+    EXPECT_EQ(r.found[0].instance_pointer, "/retries");
+    EXPECT_EQ(r.found[0].message, "[request body.retries]: could not parse array value from json input");
+    EXPECT_EQ(r.found[0].status, 400);
+  }
+  auto object = post("/api/resolve", {{"retries", "[]"}, {"options", "dryRun"}});
+  ASSERT_EQ(object.found.size(), 1u) << first_message(object);
+  EXPECT_EQ(object.found[0].name, "options");
+  EXPECT_EQ(object.found[0].message, "[request body.options]: could not parse object value from json input");
+}
+
+TEST_F(form_json, repeated_parts_are_items_each_parsed_as_json) {
+  auto r = post("/api/resolve", {{"retries", R"({"type":"a","id":"1"})"}, {"retries", R"({"type":"b","id":"2"})"}});
+  EXPECT_TRUE(r.found.empty()) << first_message(r);
+  auto single = post("/api/resolve", {{"retries", R"({"type":"a","id":"1"})"}});
+  EXPECT_TRUE(single.found.empty()) << "one object where an array of objects is wanted is a one-item array: "
+                                    << first_message(single);
+  auto bad = post("/api/resolve", {{"retries", R"({"type":"a","id":"1"})"}, {"retries", "{oops"}});
+  ASSERT_EQ(bad.found.size(), 1u) << first_message(bad);
+  EXPECT_EQ(bad.found[0].code, "malformed_form");
+  EXPECT_EQ(bad.found[0].instance_pointer, "/retries/1");
+  EXPECT_EQ(bad.found[0].message, "[request body.retries.1]: could not parse object value from json input");
+  auto invalid_item = post("/api/resolve", {{"retries", R"({"type":"a","id":"1"})"}, {"retries", R"({"type":"b"})"}});
+  ASSERT_FALSE(invalid_item.found.empty());
+  EXPECT_EQ(invalid_item.found[0].code, "required");
+  EXPECT_THAT(invalid_item.found[0].instance_pointer, ::testing::StartsWith("/retries/1"));
+}
+
+TEST_F(form_json, object_fields_are_parsed_from_json_text) {
+  auto r = post("/api/resolve", {{"retries", "[]"}, {"options", R"({"dryRun":true})"}});
+  EXPECT_TRUE(r.found.empty()) << first_message(r);
+  auto wrong = post("/api/resolve", {{"retries", "[]"}, {"options", R"({"dryRun":"soon"})"}});
+  ASSERT_EQ(wrong.found.size(), 1u) << first_message(wrong);
+  EXPECT_EQ(wrong.found[0].instance_pointer, "/options/dryRun");
+  auto extra = post("/api/resolve", {{"retries", "[]"}, {"options", R"({"dryRun":true,"other":1})"}});
+  ASSERT_FALSE(extra.found.empty());
+  EXPECT_EQ(extra.found[0].code, "additionalProperties");
+  auto number = post("/api/resolve", {{"retries", "[]"}, {"options", "5"}});
+  ASSERT_EQ(number.found.size(), 1u) << first_message(number);
+  EXPECT_EQ(number.found[0].code, "type") << "JSON that is not an object: the schema names the type";
+}
+
+TEST_F(form_json, a_part_declaring_json_content_type_is_parsed) {
+  auto r = post("/api/resolve", {{"retries", R"([{"type":"a","id":"b"}])", "application/json; charset=utf-8"},
+                                 {"limit", "7", "application/json"}});
+  EXPECT_TRUE(r.found.empty()) << first_message(r);
+  auto bad = post("/api/resolve", {{"retries", "[]"}, {"limit", "seven", "application/json"}});
+  ASSERT_EQ(bad.found.size(), 1u) << first_message(bad);
+  EXPECT_EQ(bad.found[0].code, "malformed_form");
+  EXPECT_EQ(bad.found[0].message, "[request body.limit]: could not parse value from json input");
+  // A file (a string schema) keeps its bytes whatever the part says it holds.
+  auto file = post("/api/resolve", {{"retries", "[]"}, {"file", "{not json", "application/json", "a.json"}});
+  EXPECT_TRUE(file.found.empty()) << first_message(file);
+}
+
+TEST_F(form_json, scalar_fields_and_scalar_arrays_keep_working) {
+  auto r = post("/api/resolve", {{"retries", "[]"},
+                                 {"tags", "a"},
+                                 {"tags", "[b"},
+                                 {"counts", "1"},
+                                 {"counts", "2"},
+                                 {"limit", "3"}});
+  EXPECT_TRUE(r.found.empty()) << first_message(r);
+  auto json_list = post("/api/resolve", {{"retries", "[]"}, {"tags", R"(["a","b"])"}, {"counts", "[1,2]"}});
+  EXPECT_TRUE(json_list.found.empty()) << first_message(json_list);
+  auto one_odd_tag = post("/api/resolve", {{"retries", "[]"}, {"tags", "[draft"}});
+  EXPECT_TRUE(one_odd_tag.found.empty()) << "text that is not JSON is one string item: " << first_message(one_odd_tag);
+  auto bad_count = post("/api/resolve", {{"retries", "[]"}, {"counts", "1"}, {"counts", "two"}});
+  ASSERT_EQ(bad_count.found.size(), 1u) << first_message(bad_count);
+  EXPECT_EQ(bad_count.found[0].code, "type");
+  EXPECT_EQ(bad_count.found[0].instance_pointer, "/counts/1");
+}
+
+TEST_F(form_json, urlencoded_fields_are_parsed_the_same_way) {
+  auto r = send("/api/resolve", "application/x-www-form-urlencoded",
+                "retries=%5B%7B%22type%22%3A%22a%22%2C%22id%22%3A%22b%22%7D%5D&options=%7B%22dryRun%22%3Afalse%7D");
+  EXPECT_TRUE(r.found.empty()) << first_message(r);
+  auto bad = send("/api/resolve", "application/x-www-form-urlencoded", "retries=%5B%7B");
+  ASSERT_EQ(bad.found.size(), 1u) << first_message(bad);
+  EXPECT_EQ(bad.found[0].name, "retries");
+}
+
+TEST_F(form_json, json_deeper_than_the_limit_is_refused) {
+  const std::string deep = "[" + std::string(20, '[') + std::string(20, ']') + "]";
+  auto r = post("/api/resolve", {{"retries", deep}});
+  ASSERT_EQ(r.found.size(), 1u) << first_message(r);
+  EXPECT_EQ(r.found[0].code, "too_deep");
+  EXPECT_EQ(r.found[0].name, "retries");
+}
+
+TEST_F(form_json, encoding_content_types_are_respected) {
+  // count: contentType application/json -> must be JSON.
+  auto count = post("/api/encoded", {{"count", "5"}});
+  EXPECT_TRUE(count.found.empty()) << first_message(count);
+  auto not_json = post("/api/encoded", {{"count", "five"}});
+  ASSERT_EQ(not_json.found.size(), 1u);
+  EXPECT_EQ(not_json.found[0].code, "malformed_form");
+  EXPECT_EQ(not_json.found[0].name, "count");
+  // ids: a list with JSON in it -> JSON; "[draft" is no longer a lenient one-item list.
+  auto ids = post("/api/encoded", {{"ids", R"(["a","b"])"}});
+  EXPECT_TRUE(ids.found.empty()) << first_message(ids);
+  auto broken_ids = post("/api/encoded", {{"ids", "[draft"}});
+  ASSERT_EQ(broken_ids.found.size(), 1u);
+  EXPECT_EQ(broken_ids.found[0].message, "[request body.ids]: could not parse array value from json input");
+  // note: contentType text/plain -> not read as JSON, so an object schema sees a string.
+  auto note = post("/api/encoded", {{"note", R"({"a":1})"}});
+  ASSERT_EQ(note.found.size(), 1u);
+  EXPECT_EQ(note.found[0].code, "type");
+  EXPECT_EQ(note.found[0].instance_pointer, "/note");
+  // ...unless the part itself says it is JSON.
+  auto declared = post("/api/encoded", {{"note", R"({"a":1})", "application/json"}});
+  EXPECT_TRUE(declared.found.empty()) << first_message(declared);
+  // grid: no encoding, items are arrays: "[[1,2],[3]]" is the whole value; repeated parts are rows.
+  auto grid = post("/api/encoded", {{"grid", "[[1,2],[3]]"}});
+  EXPECT_TRUE(grid.found.empty()) << first_message(grid);
+  auto rows = post("/api/encoded", {{"grid", "[1,2]"}, {"grid", "[3]"}});
+  EXPECT_TRUE(rows.found.empty()) << first_message(rows);
+  auto bad_row = post("/api/encoded", {{"grid", "[1,2]"}, {"grid", "3"}});
+  ASSERT_FALSE(bad_row.found.empty());
+  EXPECT_THAT(bad_row.found[0].instance_pointer, ::testing::StartsWith("/grid/1"));
+}
+
+// The operation of Kibana's own document that needs all this.
+TEST(form_json_kibana, resolve_import_errors_accepts_retries_as_json_text) {
+  SPECGATE_REQUIRE_KIBANA_SPEC();
+  auto built = load_contract_file(specgate::testing::kibana_spec_path());
+  ASSERT_TRUE(built.value);
+  request_validator checker(*built.value);
+  const std::string body = multipart(
+      {ndjson_file,
+       {"retries", R"([{"type":"index-pattern","id":"my-pattern","overwrite":true},)"
+                   R"({"type":"visualization","id":"my-vis","overwrite":true,"destinationId":"another-vis"}])"}});
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"Authorization", "ApiKey c29tZTprZXk="},
+      {"kbn-xsrf", "true"},
+      {"Content-Type", "multipart/form-data; boundary=FormBoundary"}};
+  auto r = checker.check({"POST", "/api/saved_objects/_resolve_import_errors", headers, body});
+  ASSERT_NE(r.op, nullptr);
+  EXPECT_EQ(r.op->operation_id, "resolveImportErrors");
+  EXPECT_TRUE(r.found.empty()) << (r.found.empty() ? "" : r.found[0].message);
+  const std::string bad = multipart({ndjson_file, {"retries", "[{\"type\":\"index-pattern\""}});
+  auto refused = checker.check({"POST", "/api/saved_objects/_resolve_import_errors", headers, bad});
+  ASSERT_EQ(refused.found.size(), 1u);
+  EXPECT_EQ(refused.found[0].message, "[request body.retries]: could not parse array value from json input");
+  EXPECT_EQ(refused.status(), 400);
+}
+
+}  // namespace
+}  // namespace specgate::validator

@@ -1,0 +1,77 @@
+#pragma once
+// Small text helpers shared by the validator's .cpp files: ASCII case
+// folding, trimming HTTP optional white space, hex digits, JSON media types,
+// the nesting depth of JSON text.
+// Header-only and cheap to include; ASCII only (the program runs in the "C"
+// locale, so this is what std::tolower did in every former copy).
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace specgate {
+
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// ASCII case-insensitive equality ("Content-Type" == "content-type").
+constexpr bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+// ASCII case-insensitive prefix test ("apikey abc" starts with "ApiKey ").
+constexpr bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// A lower-case copy (ASCII letters only).
+inline std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = ascii_lower(c);
+  return out;
+}
+
+// Strips spaces and tabs (HTTP's optional white space) from both ends.
+constexpr std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The value of a hex digit, or -1.
+constexpr int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A JSON media type essence (already lower case, no parameters):
+// application/json or any structured-syntax "+json" type.
+constexpr bool is_json_essence(std::string_view essence) {
+  return essence == "application/json" || essence.ends_with("+json");
+}
+
+// Deepest nesting of objects/arrays in JSON text (brackets inside strings
+// do not count); stops counting past `limit`.
+constexpr std::size_t json_depth(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace specgate
