@@ -1,4 +1,5 @@
 #include "server/fixtures.h"
+#include "validator/text_util.h"
 
 #include <algorithm>
 #include <charconv>
@@ -23,12 +24,6 @@ bool is_ndjson_media(std::string_view essence) {
 }
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Query-string component: '+' is a space, then percent-decoding.
 bool decode_query_component(std::string_view in, std::string& out) {

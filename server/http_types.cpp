@@ -4,19 +4,6 @@
 
 namespace specgate::server {
 
-namespace {
-
-constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
-
-}  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 std::string_view http_request::header(std::string_view name) const {
   for (const auto& [n, v] : headers)
     if (iequals(n, name)) return v;

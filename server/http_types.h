@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "validator/text_util.h"
+
 namespace specgate::server {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
@@ -45,7 +47,8 @@ struct http_response {
 // Produces the response for one request. Runs on a server thread; must be thread-safe.
 using request_handler = std::function<void(const http_request&, http_response&)>;
 
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive comparison of header names and tokens.
+using specgate::iequals;
 
 // Standard reason phrase for a status code ("Payload Too Large"), "Unknown" otherwise.
 // Also the `error` field of Kibana's error body.

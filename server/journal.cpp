@@ -1,4 +1,5 @@
 #include "server/journal.h"
+#include "validator/text_util.h"
 
 #include <algorithm>
 #include <cctype>
@@ -11,12 +12,6 @@
 namespace specgate::server {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_credential_header(std::string_view name) {
   static constexpr std::string_view names[] = {"authorization", "proxy-authorization", "cookie", "set-cookie",
@@ -43,7 +38,7 @@ std::string format_utc(std::chrono::system_clock::time_point time) {
 nlohmann::ordered_json journal_entry::to_json() const {
   nlohmann::ordered_json h = nlohmann::ordered_json::object();
   for (const auto& [name, value] : headers) {
-    std::string key = lower(name);
+    std::string key = to_lower(name);
     if (h.contains(key))
       h[key] = h[key].get<std::string>() + ", " + value;
     else

@@ -1,4 +1,5 @@
 #include "server/mock_host.h"
+#include "validator/text_util.h"
 
 #include <algorithm>
 #include <cctype>
@@ -28,12 +29,6 @@ constexpr std::string_view cors_max_age = "600";
 
 bool is_token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
 }
 
 void set_origin(const http_request& req, http_response& res) {
@@ -165,9 +160,8 @@ void mock_host::answer_preflight(const http_request& req, http_response& res) {
   std::string_view requested = req.header("access-control-request-headers");
   while (!requested.empty()) {
     const auto comma = requested.find(',');
-    std::string name = trim(requested.substr(0, comma));
+    std::string name = to_lower(trim(requested.substr(0, comma)));
     requested = comma == std::string_view::npos ? std::string_view() : requested.substr(comma + 1);
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (name.empty() || name.size() > 128 || !std::all_of(name.begin(), name.end(), is_token_char)) continue;
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
     if (names.size() > 64) break;

@@ -1,4 +1,5 @@
 #include "server/mock_service.h"
+#include "validator/text_util.h"
 
 #include <algorithm>
 #include <array>
@@ -24,18 +25,6 @@ namespace {
 // The statuses the mock answers on its own (invalid requests, Prefer, Accept,
 // unservable responses); their bodies follow the declared error schema.
 constexpr std::array<int, 6> own_error_statuses = {400, 401, 404, 406, 415, 500};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view unquote(std::string_view v) {
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
