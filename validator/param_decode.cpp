@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "validator/contract.h"
+#include "validator/json_text.h"
 #include "validator/loader.h"
 #include "validator/text_util.h"
 
@@ -508,17 +509,28 @@ json decode_body(const target& t, std::string_view body, char sep, bool kv_items
   return coerce(body, t.types);
 }
 
+// JSON in a parameter value nests no deeper than a request body may by default.
+constexpr std::size_t parameter_json_depth = 128;
+
+// Reads a parameter value as JSON; nullopt when it is not JSON (or too deep).
+std::optional<json> parameter_json(std::string_view text) {
+  json parsed;
+  json_text_error error;
+  if (!parse_json_text(text, parameter_json_depth, parsed, error)) return std::nullopt;
+  return parsed;
+}
+
 // Kibana's config-schema: a string given for an array/object schema is JSON.parse'd.
 std::optional<decode_result> kibana_json(const target& t, std::string_view v) {
   if (t.types == jt::any || t.admits(jt::string) || v.empty()) return std::nullopt;
   const bool as_array = v.front() == '[' && t.admits(jt::array);
   const bool as_object = v.front() == '{' && t.admits(jt::object);
   if (!as_array && !as_object) return std::nullopt;
-  json parsed = json::parse(v.begin(), v.end(), nullptr, false);
-  if (parsed.is_discarded())
+  std::optional<json> parsed = parameter_json(v);
+  if (!parsed)
     return failure(as_array ? "could not parse array value from json input"
                             : "could not parse object value from json input");
-  return value(std::move(parsed));
+  return value(std::move(*parsed));
 }
 
 // A value given as one or more occurrences of a key (form, the delimited
@@ -786,13 +798,14 @@ struct form_value_reader {
     const bool must_be_json = !(types & text_primitive) && (!arr_ok || items_structured);
     if (arr_ok && !(types & text_primitive) && text.empty()) return value(empty_array(0));  // as an empty query value
     if (mode == json_mode::declared || must_be_json || (looks_json && !(types & jt::string))) {
-      if (json_depth(text, max_depth) > max_depth) {
+      json parsed;
+      json_text_error error;
+      if (parse_json_text(text, max_depth, parsed, error)) return value(fit(std::move(parsed), types, items));
+      if (error.what == json_text_error::kind::too_deep) {
         too_deep = true;
         return failure("JSON nested deeper than " + std::to_string(max_depth) + " levels",
                        "nesting deeper than " + std::to_string(max_depth));
       }
-      json parsed = json::parse(text.begin(), text.end(), nullptr, false);
-      if (!parsed.is_discarded()) return value(fit(std::move(parsed), types, items));
       if (mode == json_mode::declared || must_be_json)
         return json_failure(types, looks_json ? "invalid JSON" : "text that is not JSON");
       // An array of scalars: "[draft" is one item, as before.
@@ -915,9 +928,9 @@ decode_result decode_parameter(const param_shape& shape, std::string_view style,
       return value(std::move(arr));
     }
     if (shape.content_text) return value(json(std::move(*text)));
-    json parsed = json::parse(*text, nullptr, false);
-    if (parsed.is_discarded()) return failure("could not parse value from json input");
-    return value(std::move(parsed));
+    std::optional<json> parsed = parameter_json(*text);
+    if (!parsed) return failure("could not parse value from json input");
+    return value(std::move(*parsed));
   }
 
   const style_kind s = effective_style(style, in);

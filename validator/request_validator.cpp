@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "validator/json_text.h"
 #include "validator/text_util.h"
 
 namespace specgate::validator {
@@ -299,20 +300,27 @@ void request_validator::check_body(const operation& op, const request_input& in,
     out.found.push_back(std::move(v));
   };
   auto parse_json = [&](std::string_view text, std::string_view where) -> std::optional<json> {
-    if (json_depth(text, limits_.max_depth) > limits_.max_depth) {
-      malformed("too_deep", "nesting deeper than " + std::to_string(limits_.max_depth),
-                "[request body" + std::string(where) + "]: JSON nested deeper than " +
-                    std::to_string(limits_.max_depth) + " levels");
-      return std::nullopt;
+    json value;
+    json_text_error error;
+    if (parse_json_text(text, limits_.max_depth, value, error)) return value;
+    switch (error.what) {
+      case json_text_error::kind::too_deep:
+        malformed("too_deep", "nesting deeper than " + std::to_string(limits_.max_depth),
+                  "[request body" + std::string(where) + "]: JSON nested deeper than " +
+                      std::to_string(limits_.max_depth) + " levels");
+        break;
+      case json_text_error::kind::out_of_range:
+        malformed("malformed_json", "a number too large for a double at byte " + std::to_string(error.byte),
+                  "Invalid request payload JSON format" + std::string(where.empty() ? "" : " in ") +
+                      std::string(where) + ": number out of range (byte " + std::to_string(error.byte) + ")");
+        break;
+      case json_text_error::kind::malformed:
+        malformed("malformed_json", "invalid JSON at byte " + std::to_string(error.byte),
+                  "Invalid request payload JSON format" + std::string(where.empty() ? "" : " in ") +
+                      std::string(where) + " (byte " + std::to_string(error.byte) + ")");
+        break;
     }
-    try {
-      return json::parse(text);
-    } catch (const json::parse_error& e) {
-      malformed("malformed_json", "invalid JSON at byte " + std::to_string(e.byte),
-                "Invalid request payload JSON format" + std::string(where.empty() ? "" : " in ") + std::string(where) +
-                    " (byte " + std::to_string(e.byte) + ")");
-      return std::nullopt;
-    }
+    return std::nullopt;
   };
 
   const std::string& essence = media->essence;

@@ -2,9 +2,16 @@
 
 #include <string>
 
+#include "validator/json_text.h"
 #include "validator/text_util.h"
 
 namespace specgate::validator {
+
+namespace {
+// A response (from a real Kibana behind the proxy) may nest deeper than a
+// request may; still bounded, so a broken upstream cannot exhaust the stack.
+constexpr std::size_t response_json_depth = 512;
+}  // namespace
 
 const response* find_response(const operation& op, int status) {
   const std::string exact = std::to_string(status);
@@ -59,11 +66,11 @@ violations response_validator::check(const operation& op, const response_input& 
     // Header values are strings; numbers and booleans are coerced before the schema check.
     json candidate = std::string(*value);
     if (!contract_.schemas().is_valid(h.schema, candidate)) {
-      try {
-        json coerced = json::parse(*value);
-        if (coerced.is_primitive() && contract_.schemas().is_valid(h.schema, coerced)) continue;
-      } catch (const json::parse_error&) {
-      }
+      json coerced;
+      json_text_error error;
+      if (parse_json_text(*value, 1, coerced, error) && coerced.is_primitive() &&
+          contract_.schemas().is_valid(h.schema, coerced))
+        continue;
       for (auto& e : contract_.schemas().explain(h.schema, candidate)) {
         violation v;
         v.code = e.keyword.empty() ? "schema" : e.keyword;
@@ -135,21 +142,32 @@ violations response_validator::check(const operation& op, const response_input& 
     }
   };
   auto parse = [&](std::string_view text, const std::string& prefix) -> std::optional<json> {
-    try {
-      return json::parse(text);
-    } catch (const json::parse_error& e) {
-      violation v;
-      v.code = "malformed_json";
-      v.location = violation_location::body;
-      v.instance_pointer = prefix;
-      v.schema_pointer = "#" + media->pointer;
-      v.expected = "valid JSON";
-      v.found = "invalid JSON at byte " + std::to_string(e.byte);
-      v.message = "[response body]: not valid JSON (byte " + std::to_string(e.byte) + ")";
-      v.status = 502;
-      out.push_back(std::move(v));
-      return std::nullopt;
+    json value;
+    json_text_error error;
+    if (parse_json_text(text, response_json_depth, value, error)) return value;
+    violation v;
+    v.code = error.what == json_text_error::kind::too_deep ? "too_deep" : "malformed_json";
+    v.location = violation_location::body;
+    v.instance_pointer = prefix;
+    v.schema_pointer = "#" + media->pointer;
+    v.expected = "valid JSON";
+    switch (error.what) {
+      case json_text_error::kind::too_deep:
+        v.found = "nesting deeper than " + std::to_string(response_json_depth);
+        v.message = "[response body]: JSON nested deeper than " + std::to_string(response_json_depth) + " levels";
+        break;
+      case json_text_error::kind::out_of_range:
+        v.found = "a number too large for a double at byte " + std::to_string(error.byte);
+        v.message = "[response body]: not valid JSON: number out of range (byte " + std::to_string(error.byte) + ")";
+        break;
+      case json_text_error::kind::malformed:
+        v.found = "invalid JSON at byte " + std::to_string(error.byte);
+        v.message = "[response body]: not valid JSON (byte " + std::to_string(error.byte) + ")";
+        break;
     }
+    v.status = 502;
+    out.push_back(std::move(v));
+    return std::nullopt;
   };
   if (is_json_essence(media->essence)) {
     if (auto value = parse(in.body, "")) check_value(*value, "");

@@ -191,6 +191,11 @@ TEST_F(request_check, missing_and_malformed_bodies) {
   auto bad_utf8 = check("POST", "/api/cases/configure", {api_key, xsrf, json_type}, "{\"owner\": \"\xff\xfe\"}");
   ASSERT_EQ(bad_utf8.found.size(), 1u);
   EXPECT_EQ(bad_utf8.found[0].code, "malformed_json");
+  // A number no double holds is a refusal naming where it is, never an exception.
+  auto huge = check("POST", "/api/cases/configure", {api_key, xsrf, json_type}, R"({"owner": 1e999})");
+  ASSERT_EQ(huge.found.size(), 1u);
+  EXPECT_EQ(huge.found[0].code, "malformed_json");
+  EXPECT_THAT(huge.found[0].message, HasSubstr("number out of range (byte 11)"));
 }
 
 TEST_F(request_check, deeply_nested_json_is_refused_without_recursion) {
