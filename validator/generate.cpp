@@ -15,6 +15,7 @@
 #include "validator/formats.h"
 #include "validator/loader.h"
 #include "validator/pattern.h"
+#include "validator/schema_walk.h"
 
 namespace specgate::validator {
 
@@ -768,41 +769,8 @@ class generator {
     doc = r.doc;
     return r.node;
   }
-
-  void collect_names(const document* doc, const json& raw, int hops, closure& c) const {
-    if (hops > max_hops) return;
-    const json* node = follow(doc, &raw);
-    if (!node || !node->is_object()) return;
-    if (auto p = node->find("properties"); p != node->end() && p->is_object())
-      for (const auto& [name, _] : p->items()) c.names.insert(name);
-    if (is_false(*node, "additionalProperties")) c.closed = true;
-    for (const char* key : {"allOf", "oneOf", "anyOf"})
-      if (auto list = node->find(key); list != node->end() && list->is_array())
-        for (const auto& member : *list) collect_names(doc, member, hops + 1, c);
-  }
-
-  bool discriminator_values(const document* doc, const json& raw, const std::string& property, int hops,
-                            std::vector<std::string>& out) const {
-    if (hops > max_hops) return false;
-    const json* node = follow(doc, &raw);
-    if (!node || !node->is_object()) return false;
-    if (auto props = node->find("properties"); props != node->end() && props->is_object()) {
-      if (auto p = props->find(property); p != props->end()) {
-        const document* pdoc = doc;
-        const json* prop = follow(pdoc, &*p);
-        if (prop && prop->is_object()) {
-          if (auto e = prop->find("enum"); e != prop->end() && e->is_array())
-            for (const auto& v : *e)
-              if (v.is_string()) out.push_back(v.get<std::string>());
-          if (auto c = prop->find("const"); c != prop->end() && c->is_string()) out.push_back(c->get<std::string>());
-          if (!out.empty()) return true;
-        }
-      }
-    }
-    if (auto all = node->find("allOf"); all != node->end() && all->is_array())
-      for (const auto& member : *all)
-        if (discriminator_values(doc, member, property, hops + 1, out)) return true;
-    return false;
+  auto follower() const {
+    return [this](const document*& d, const json* n) { return follow(d, n); };
   }
 
   // The discriminator value that makes the validator pick branch `index`
@@ -823,7 +791,8 @@ class generator {
       }
     }
     std::vector<std::string> values;
-    if (discriminator_values(&doc, branch, property, 0, values)) return values.front();
+    std::set<const json*> seen;
+    if (schema_walk::discriminator_values(follower(), &doc, branch, property, seen, values)) return values.front();
     constexpr std::string_view prefix = "/components/schemas/";
     if (target && target->pointer.starts_with(prefix) && target->pointer.find('/', prefix.size()) == std::string::npos) {
       auto tokens = split_pointer(target->pointer);
@@ -895,7 +864,8 @@ class generator {
       if (auto p = s.find("properties"); p != s.end() && p->is_object())
         for (const auto& [name, _] : p->items()) c.names.insert(name);
       c.closed = is_false(s, "additionalProperties");
-      for (const auto& member : *all) collect_names(sdoc, member, 0, c);
+      std::set<const json*> seen;
+      for (const auto& member : *all) schema_walk::collect_property_names(follower(), sdoc, member, seen, c.names, c.closed);
       own = &c;
     }
     out.push_back({sdoc, &s, own});

@@ -23,6 +23,7 @@
 #include "validator/formats.h"
 #include "validator/loader.h"
 #include "validator/pattern.h"
+#include "validator/schema_walk.h"
 #include "validator/text_util.h"
 
 namespace specgate::validator {
@@ -512,11 +513,10 @@ struct schema_registry::impl {
 
   // Look-ahead helpers over the OpenAPI nodes (not the translation).
   const json* follow(const document*& doc, const json* node, std::string* pointer = nullptr) const;
-  // `seen` holds the nodes already visited: schemas may refer to themselves.
-  void collect_allof_names(const document* doc, const json& node, std::set<const json*>& seen,
-                           std::set<std::string>& names, bool& closed) const;
-  bool discriminator_values(const document* doc, const json& node, const std::string& property,
-                            std::set<const json*>& seen, std::vector<std::string>& out) const;
+  // follow() as the callable schema_walk's helpers take.
+  auto follower() const {
+    return [this](const document*& d, const json* n) { return follow(d, n); };
+  }
 
   json translate(const document& doc, const json& node, const std::string& ptr, direction dir, int depth,
                  bool relaxed);
@@ -559,45 +559,6 @@ const json* schema_registry::impl::follow(const document*& doc, const json* node
     if (pointer) *pointer = target->pointer;
   }
   return node;
-}
-
-// Property names declared anywhere in an allOf member (through $ref, allOf,
-// oneOf, anyOf), and whether any of them is closed (additionalProperties: false).
-void schema_registry::impl::collect_allof_names(const document* doc, const json& raw, std::set<const json*>& seen,
-                                                std::set<std::string>& names, bool& closed) const {
-  const json* node = follow(doc, &raw);
-  if (!node || !node->is_object() || !seen.insert(node).second) return;
-  if (auto p = node->find("properties"); p != node->end() && p->is_object())
-    for (const auto& [name, _] : p->items()) names.insert(name);
-  if (auto a = node->find("additionalProperties"); a != node->end() && *a == false) closed = true;
-  for (const char* key : {"allOf", "oneOf", "anyOf"})
-    if (auto list = node->find(key); list != node->end() && list->is_array())
-      for (const auto& member : *list) collect_allof_names(doc, member, seen, names, closed);
-}
-
-// The string values a discriminated branch declares for `property` (enum or
-// const of properties[property], also through $ref and allOf members).
-bool schema_registry::impl::discriminator_values(const document* doc, const json& raw, const std::string& property,
-                                                 std::set<const json*>& seen, std::vector<std::string>& out) const {
-  const json* node = follow(doc, &raw);
-  if (!node || !node->is_object() || !seen.insert(node).second) return false;
-  if (auto props = node->find("properties"); props != node->end() && props->is_object()) {
-    if (auto p = props->find(property); p != props->end()) {
-      const document* pdoc = doc;
-      const json* prop = follow(pdoc, &*p);
-      if (prop && prop->is_object()) {
-        if (auto e = prop->find("enum"); e != prop->end() && e->is_array())
-          for (const auto& v : *e)
-            if (v.is_string()) out.push_back(v.get<std::string>());
-        if (auto c = prop->find("const"); c != prop->end() && c->is_string()) out.push_back(c->get<std::string>());
-        if (!out.empty()) return true;
-      }
-    }
-  }
-  if (auto all = node->find("allOf"); all != node->end() && all->is_array())
-    for (const auto& member : *all)
-      if (discriminator_values(doc, member, property, seen, out)) return true;
-  return false;
 }
 
 json schema_registry::impl::translate_ref(const document& doc, const json& node, const std::string& ptr,
@@ -707,7 +668,7 @@ bool schema_registry::impl::translate_discriminator(const document& doc, const j
     if (mapped[i]) continue;
     std::vector<std::string> keys;
     std::set<const json*> seen;
-    if (!discriminator_values(&doc, list[i], property, seen, keys) && targets[i].first &&
+    if (!schema_walk::discriminator_values(follower(), &doc, list[i], property, seen, keys) && targets[i].first &&
         targets[i].second.starts_with("/components/schemas/") &&
         targets[i].second.find('/', std::string_view("/components/schemas/").size()) == std::string::npos) {
       auto tokens = split_pointer(targets[i].second);
@@ -773,7 +734,8 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
   const bool has_allof = node.contains("allOf") && node["allOf"].is_array();
   if (has_allof) {
     std::set<const json*> seen;
-    for (const auto& member : node["allOf"]) collect_allof_names(&doc, member, seen, allof_names, allof_closed);
+    for (const auto& member : node["allOf"])
+      schema_walk::collect_property_names(follower(), &doc, member, seen, allof_names, allof_closed);
     if (auto a = node.find("additionalProperties"); a != node.end() && *a == false) allof_closed = true;
   }
   const bool lift_closed = has_allof && allof_closed;
