@@ -586,11 +586,9 @@ TEST(generate, node_budget_bounds_wide_and_deep_schemas) {
   ASSERT_TRUE(spec.ok());
   generate_options o = dynamic_full(1);
   generate_stats stats;
-  const auto start = std::chrono::steady_clock::now();
+  // Bounded work, not wall time (speed is bench_generate's business): the node budget holds.
   const json v = spec.generate("l0", o, &stats);
-  const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_LE(stats.nodes, 4 * o.max_nodes + 1000);
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 1000);
   EXPECT_TRUE(spec.valid("l0", v)) << spec.why("l0", v).substr(0, 500);
 }
 
@@ -693,11 +691,10 @@ TEST(generate_kibana, every_body_schema_generates_a_valid_value) {
               "(%zu schemas), %zu truncated, %zu nodes in all (largest %zu: %s), %lld ms with validation\n",
               targets.size(), modes.size(), total, valid, allowed, used_allowances.size(), truncated, nodes, max_nodes,
               largest.c_str(), static_cast<long long>(ms));
-  EXPECT_EQ(valid + allowed, total);
-  EXPECT_LT(ms, 5000);
+  EXPECT_EQ(valid + allowed, total);  // the time is printed for information; bench_generate measures it
 }
 
-TEST(generate_kibana, cases_find_stays_small_and_fast) {
+TEST(generate_kibana, cases_find_stays_small) {
   SPECGATE_REQUIRE_KIBANA_SPEC();
   auto built = load_contract_file(specgate::testing::kibana_spec_path());
   ASSERT_TRUE(built.value);
@@ -709,10 +706,8 @@ TEST(generate_kibana, cases_find_stays_small_and_fast) {
   const media_type& m = find->success_response()->content.at(0);
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     generate_stats stats;
-    const auto start = std::chrono::steady_clock::now();
+    // Small and bounded by construction (node budget, output size); its speed is in bench_generate.
     const json v = generate_for(c, m, dynamic_full(seed), &stats);
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_LT(us, 200000) << "seed " << seed;
     EXPECT_LE(stats.nodes, 4 * generate_options{}.max_nodes + 100);
     EXPECT_LT(v.dump().size(), 1u << 20);
     EXPECT_TRUE(c.schemas().is_valid(m.schema, v)) << v.dump().substr(0, 400);
