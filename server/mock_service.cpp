@@ -17,7 +17,8 @@ using validator::json;
 std::string kibana_error_body(int status, std::string_view message) {
   // Kibana's key order: statusCode, error, message.
   nlohmann::ordered_json body = {{"statusCode", status}, {"error", reason_phrase(status)}, {"message", message}};
-  return body.dump();
+  // The message may quote request bytes that are not UTF-8: replaced, never thrown.
+  return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 namespace {
@@ -56,13 +57,16 @@ std::string api_version_of(const validator::media_type& m) {
 }
 
 // Kibana's error key order first (statusCode, error, message), then the rest.
+// Request bytes quoted in messages may not be UTF-8: they are replaced (U+FFFD), never thrown.
 std::string dump_error_order(const json& value) {
-  if (!value.is_object()) return value.dump();
+  constexpr auto replace = json::error_handler_t::replace;
+  if (!value.is_object()) return value.dump(-1, ' ', false, replace);
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const char* key : {"statusCode", "error", "message"})
-    if (auto it = value.find(key); it != value.end()) out[key] = nlohmann::ordered_json::parse(it->dump());
+    if (auto it = value.find(key); it != value.end())
+      out[key] = nlohmann::ordered_json::parse(it->dump(-1, ' ', false, replace));
   for (const auto& [key, v] : value.items())
-    if (!out.contains(key)) out[key] = nlohmann::ordered_json::parse(v.dump());
+    if (!out.contains(key)) out[key] = nlohmann::ordered_json::parse(v.dump(-1, ' ', false, replace));
   return out.dump();
 }
 
@@ -457,7 +461,8 @@ std::string violations_header(const validator::violations& found, std::size_t ma
     if (!v.expected.empty()) entry["expected"] = v.expected;
     if (!v.found.empty()) entry["found"] = v.found;
     entry["message"] = v.message;
-    std::string text = entry.dump(-1, ' ', true);  // ASCII only: safe in a header
+    // ASCII only: safe in a header; request bytes that are not UTF-8 become U+FFFD.
+    std::string text = entry.dump(-1, ' ', true, json::error_handler_t::replace);
     const std::size_t left = found.size() - i - 1;
     const std::size_t reserve = left > 0 ? 32 : 0;  // room for {"omitted":N}
     if (out.size() + text.size() + 2 + reserve > max_bytes) break;

@@ -392,6 +392,7 @@ class builder {
   };
   struct anchored {
     json value;
+    std::size_t nodes = 1;  // in `value`, itself included
     std::unordered_map<const json*, source_position> positions;  // descendants of `value`
   };
   struct inserted {
@@ -403,7 +404,7 @@ class builder {
   void on_scalar(const yaml_event_t& e);
   bool on_container_start(const yaml_event_t& e, bool is_map);
   void on_container_end();
-  void on_alias(const yaml_event_t& e);
+  bool on_alias(const yaml_event_t& e);
   inserted insert(json&& value, source_position pos);
   json typed_scalar(const yaml_event_t& e, source_position pos);
   void register_anchor(const std::string& name, const json& node, std::size_t positions_start);
@@ -423,6 +424,7 @@ class builder {
   std::unordered_map<std::string, anchored> anchors_;
   diagnostics problems_;
   int documents_ = 0;
+  std::size_t alias_nodes_ = 0;  // copied by aliases so far, against max_alias_expansion
 };
 
 void builder::error(source_position pos, std::string message, severity level) {
@@ -532,6 +534,14 @@ void builder::register_anchor(const std::string& name, const json& node,
   anchored& a = anchors_[name];
   a.value = node;
   a.positions.clear();
+  // Nesting is bounded by max_nesting_depth, so the recursion is safe.
+  std::function<std::size_t(const json&)> count = [&](const json& v) -> std::size_t {
+    std::size_t n = 1;
+    if (v.is_structured())
+      for (const auto& child : v) n += count(child);
+    return n;
+  };
+  a.nodes = count(node);
   if (!node.is_structured() || positions_start >= positions_.size()) return;
   // Entries recorded since the anchored node started are exactly its
   // (non-dropped) descendants, at their final addresses.
@@ -574,22 +584,27 @@ void builder::on_scalar(const yaml_event_t& e) {
   if (s.anchor != nullptr) register_anchor(as_cstr(s.anchor), *at.node, positions_.size());
 }
 
-void builder::on_alias(const yaml_event_t& e) {
+bool builder::on_alias(const yaml_event_t& e) {
   const source_position pos = to_position(e.start_mark);
   const std::string name = as_cstr(e.data.alias.anchor);
   auto found = anchors_.find(name);
   const anchored* a = found == anchors_.end() ? nullptr : &found->second;
   if (a == nullptr) error(pos, "alias '*" + name + "' refers to no complete anchor '&" + name + "'");
+  if (a != nullptr && (alias_nodes_ += a->nodes) > max_alias_expansion) {
+    error(pos, "aliases expand to more than " + std::to_string(max_alias_expansion) + " nodes (alias '*" + name +
+                   "' copies " + std::to_string(a->nodes) + "): the document is refused, as a YAML alias bomb");
+    return false;
+  }
   if (!stack_.empty() && stack_.back().is_map && !stack_.back().have_key) {
     frame& f = stack_.back();
     f.key = a == nullptr ? std::string() : a->value.is_string() ? a->value.get<std::string>()
                                                                  : a->value.dump();
     f.have_key = true;
     f.key_position = pos;
-    return;
+    return true;
   }
   inserted at = insert(a == nullptr ? json(nullptr) : json(a->value), pos);
-  if (a == nullptr || at.discarded || !at.node->is_structured()) return;
+  if (a == nullptr || at.discarded || !at.node->is_structured()) return true;
   // Descendants of the copy live in its own heap containers: record them now.
   std::function<void(const json&, const json&)> walk = [&](const json& from, const json& to) {
     const auto record = [&](const json& f, const json& t) {
@@ -605,6 +620,7 @@ void builder::on_alias(const yaml_event_t& e) {
     }
   };
   walk(a->value, *at.node);
+  return true;
 }
 
 bool builder::on_container_start(const yaml_event_t& e, bool is_map) {
@@ -676,8 +692,7 @@ bool builder::handle(const yaml_event_t& e) {
       on_scalar(e);
       return true;
     case YAML_ALIAS_EVENT:
-      on_alias(e);
-      return true;
+      return on_alias(e);
     case YAML_SEQUENCE_START_EVENT:
       return on_container_start(e, false);
     case YAML_MAPPING_START_EVENT:

@@ -79,6 +79,9 @@ struct parse_result {
 // error (YAML's limit on implicit keys), in JSON too.
 parse_result parse_document(std::string_view text, std::string file);
 inline constexpr std::size_t max_nesting_depth = 1000;
+// Nodes that YAML aliases may copy into one document, in all: a few bytes of
+// nested aliases ("billion laughs") would otherwise expand without end.
+inline constexpr std::size_t max_alias_expansion = 1'000'000;
 // Reads and parses a file; a missing/unreadable file is a diagnostic.
 parse_result parse_file(const std::string& path);
 

@@ -137,7 +137,10 @@ std::string number_text(const json& n) {
   return n.dump();
 }
 
-std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+// Instance values may hold request bytes that are not UTF-8 (decoded parameters): replaced, never thrown.
+std::string value_text(const json& v) {
+  return v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
