@@ -39,6 +39,8 @@ using nlohmann::json;
 using server::header_list;
 using server::http_request;
 using server::http_response;
+using specgate::testing::percent_encode;
+using specgate::testing::scalar_text;
 using namespace specgate::validator;
 
 // ------------------------------------------------------------ the served contract
@@ -87,23 +89,6 @@ bool iequals_ascii(std::string_view a, std::string_view b) {
     if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
   return true;
 }
-
-std::string percent_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
-std::string scalar_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 json value_for(const contract& c, const document& doc, const std::string& schema_pointer) {
   const json* schema = doc.find(schema_pointer);

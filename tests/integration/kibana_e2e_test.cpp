@@ -25,22 +25,6 @@ namespace {
 using nlohmann::json;
 using namespace specgate::validator;
 
-std::string percent_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out.push_back(static_cast<char>(c));
-    else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
-std::string scalar_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
 json value_for(const contract& c, const document& doc, const std::string& schema_pointer) {
   const json* schema = doc.find(schema_pointer);
   if (!schema) return "x1";

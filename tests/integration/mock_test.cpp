@@ -75,8 +75,9 @@ TEST_F(embedded_mock, versioned_routes_carry_the_api_version_header) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   const std::string type = r->header("content-type");
-  if (type.find("Elastic-Api-Version") != std::string::npos)
+  if (type.find("Elastic-Api-Version") != std::string::npos) {
     EXPECT_EQ(r->header("elastic-api-version"), "2023-10-31");
+  }
 }
 
 TEST(mock_cli, spec_verb_prints_the_embedded_document) {
@@ -120,7 +121,7 @@ TEST(mock_cli, serves_kibanas_full_document) {
   auto r = http_request(p.port(), "GET", "/api/fleet/agents/setup", auth);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_NO_THROW((void)json::parse(r->body));
+  EXPECT_TRUE(json::accept(r->body)) << r->body;
   auto unenroll = http_request(p.port(), "POST", "/api/fleet/agents/a1/unenroll", {"kbn-xsrf: true", auth[0]}, "{}");
   ASSERT_TRUE(unenroll);
   EXPECT_EQ(unenroll->status, 200) << "responses: {} is answered 200 {}";
