@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "validator/contract.h"
-#include "validator/generate.h"
+#include "validator/contract/contract.h"
+#include "validator/generate/generate.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "validator/contract.h"
-#include "validator/document.h"
+#include "validator/contract/contract.h"
+#include "validator/document/document.h"
 
 namespace {
 

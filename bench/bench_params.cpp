@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "validator/contract.h"
-#include "validator/loader.h"
-#include "validator/param_decode.h"
+#include "validator/contract/contract.h"
+#include "validator/document/loader.h"
+#include "validator/contract/param_decode.h"
 
 namespace {
 

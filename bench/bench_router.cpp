@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "validator/contract.h"
+#include "validator/contract/contract.h"
 
 namespace {
 

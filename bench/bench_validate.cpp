@@ -12,8 +12,8 @@
 #include <cstdio>
 #include <string>
 
-#include "validator/contract.h"
-#include "validator/json_text.h"
+#include "validator/contract/contract.h"
+#include "validator/document/json_text.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "validator/response_validator.h"
+#include "validator/check/response_validator.h"
 
 namespace specgate::server {
 

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "server/http_types.h"
-#include "validator/contract.h"
-#include "validator/request_validator.h"
+#include "validator/contract/contract.h"
+#include "validator/check/request_validator.h"
 
 namespace specgate::server {
 

@@ -19,7 +19,7 @@
 #include "server/http_types.h"
 #include "server/journal.h"
 #include "server/metrics.h"
-#include "validator/diagnostic.h"
+#include "validator/document/diagnostic.h"
 
 namespace specgate::server {
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "validator/generate.h"
+#include "validator/generate/generate.h"
 
 namespace specgate::server {
 

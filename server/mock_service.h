@@ -22,9 +22,9 @@
 
 #include "server/fixtures.h"
 #include "server/http_types.h"
-#include "validator/contract.h"
-#include "validator/request_validator.h"
-#include "validator/response_validator.h"
+#include "validator/contract/contract.h"
+#include "validator/check/request_validator.h"
+#include "validator/check/response_validator.h"
 
 namespace specgate::server {
 

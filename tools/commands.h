@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "validator/contract.h"
+#include "validator/contract/contract.h"
 
 namespace specgate::tools {
 

@@ -35,7 +35,7 @@
 #include "server/http_server.h"
 #include "server/mock_host.h"
 #include "server/mock_service.h"
-#include "validator/contract.h"
+#include "validator/contract/contract.h"
 
 namespace specgate::fuzz {
 namespace {

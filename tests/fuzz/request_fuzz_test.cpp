@@ -28,9 +28,9 @@
 #include "server/admin_api.h"
 #include "server/mock_host.h"
 #include "server/mock_service.h"
-#include "validator/contract.h"
-#include "validator/generate.h"
-#include "validator/response_validator.h"
+#include "validator/contract/contract.h"
+#include "validator/generate/generate.h"
+#include "validator/check/response_validator.h"
 
 namespace specgate::fuzz {
 namespace {

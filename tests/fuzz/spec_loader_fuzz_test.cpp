@@ -1,4 +1,4 @@
-// Robustness of the spec loader (validator/loader.h, document.h, contract.h):
+// Robustness of the spec loader (validator/document/loader.h, document.h, validator/contract/contract.h):
 // our Kibana contract (spec/kibana.yaml), mutated deterministically, loaded
 // from memory. Whatever the bytes, loading returns (no exception, no crash,
 // no hang) and a failed load says why and where: at least one error
@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "fuzz/fuzz_support.h"
-#include "validator/contract.h"
-#include "validator/loader.h"
+#include "validator/contract/contract.h"
+#include "validator/document/loader.h"
 
 namespace specgate::fuzz {
 namespace {

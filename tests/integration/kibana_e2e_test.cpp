@@ -15,9 +15,9 @@
 
 #include "integration/harness.h"
 #include "test_support.h"
-#include "validator/contract.h"
-#include "validator/generate.h"
-#include "validator/response_validator.h"
+#include "validator/contract/contract.h"
+#include "validator/generate/generate.h"
+#include "validator/check/response_validator.h"
 
 namespace specgate::testing {
 namespace {

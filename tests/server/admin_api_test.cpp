@@ -19,7 +19,7 @@
 #include "server/mock_host.h"
 #include "server/mock_service.h"
 #include "server/reloader.h"
-#include "validator/contract.h"
+#include "validator/contract/contract.h"
 
 namespace specgate::server {
 namespace {

@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "test_support.h"
-#include "validator/response_validator.h"
+#include "validator/check/response_validator.h"
 
 namespace specgate::server {
 namespace {

@@ -1,4 +1,4 @@
-#include "validator/document.h"
+#include "validator/document/document.h"
 
 #include <chrono>
 #include <cmath>

@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "test_support.h"
-#include "validator/contract.h"
+#include "validator/contract/contract.h"
 
 namespace specgate::validator {
 namespace {

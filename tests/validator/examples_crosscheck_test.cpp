@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "test_support.h"
-#include "validator/contract.h"
+#include "validator/contract/contract.h"
 
 namespace specgate::validator {
 namespace {

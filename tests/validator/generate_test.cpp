@@ -1,4 +1,4 @@
-#include "validator/generate.h"
+#include "validator/generate/generate.h"
 
 #include <chrono>
 #include <cstdio>
@@ -11,9 +11,9 @@
 #include <gtest/gtest.h>
 
 #include "test_support.h"
-#include "validator/contract.h"
-#include "validator/formats.h"
-#include "validator/pattern.h"
+#include "validator/contract/contract.h"
+#include "validator/schema/formats.h"
+#include "validator/schema/pattern.h"
 
 namespace specgate::validator {
 namespace {

@@ -1,7 +1,7 @@
 // parse_json_text must read exactly what nlohmann::json::parse reads (same
 // values, same number kinds, same refusals), only faster; too deep and too
 // large numbers are errors, never exceptions.
-#include "validator/json_text.h"
+#include "validator/document/json_text.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "validator/loader.h"
+#include "validator/document/loader.h"
 
 #include <chrono>
 #include <cstdio>

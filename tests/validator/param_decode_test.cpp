@@ -1,4 +1,4 @@
-#include "validator/param_decode.h"
+#include "validator/contract/param_decode.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "test_support.h"
-#include "validator/contract.h"
-#include "validator/loader.h"
+#include "validator/contract/contract.h"
+#include "validator/document/loader.h"
 
 namespace specgate::validator {
 namespace {

@@ -1,6 +1,6 @@
 // The request check against our Kibana contract (spec/kibana.yaml): golden
 // violation lists (location, code, pointer, status, message) in Kibana's order.
-#include "validator/request_validator.h"
+#include "validator/check/request_validator.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

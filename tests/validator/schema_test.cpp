@@ -1,6 +1,6 @@
 // OpenAPI schema semantics of the translation (validator/schema.h), formats,
 // patterns, detailed errors as data, and the Kibana document's defects.
-#include "validator/schema.h"
+#include "validator/schema/schema.h"
 
 #include <chrono>
 #include <thread>
@@ -9,10 +9,10 @@
 #include <gtest/gtest.h>
 
 #include "test_support.h"
-#include "validator/contract.h"
-#include "validator/formats.h"
-#include "validator/loader.h"
-#include "validator/pattern.h"
+#include "validator/contract/contract.h"
+#include "validator/schema/formats.h"
+#include "validator/document/loader.h"
+#include "validator/schema/pattern.h"
 
 namespace specgate::validator {
 namespace {

@@ -1,4 +1,4 @@
-#include "validator/diagnostic.h"
+#include "validator/document/diagnostic.h"
 
 #include <algorithm>
 #include <cstddef>

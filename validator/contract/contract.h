@@ -9,12 +9,12 @@
 #include <utility>
 #include <vector>
 
-#include "validator/diagnostic.h"
-#include "validator/document.h"
-#include "validator/loader.h"
-#include "validator/param_decode.h"
-#include "validator/router.h"
-#include "validator/schema.h"
+#include "validator/document/diagnostic.h"
+#include "validator/document/document.h"
+#include "validator/document/loader.h"
+#include "validator/contract/param_decode.h"
+#include "validator/contract/router.h"
+#include "validator/schema/schema.h"
 
 namespace specgate::validator {
 

@@ -36,12 +36,12 @@
 //   responses.
 // - format: int32/int64 become minimum/maximum; date-time, date, time, uuid,
 //   email, ipv4, ipv6, uri, hostname and byte are checked by specgate's own
-//   code (validator/formats.h), on strings only; float, double, binary and
+//   code (validator/schema/formats.h), on strings only; float, double, binary and
 //   password carry no check; other formats are reported once at load and not
 //   checked.
 // - pattern: ECMA-262, unanchored search, run by RE2 (linear time). Patterns
 //   RE2 cannot express (backreferences, lookaround) are reported at load with
-//   the reason and not enforced (validator/pattern.h).
+//   the reason and not enforced (validator/schema/pattern.h).
 // - Defects (type: objects, required: null, required holding non-strings,
 //   misspelt keywords such as additionalproperties, enum: []) are reported
 //   with their pointer and constrain nothing (string entries of `required`
@@ -58,8 +58,8 @@
 #include <string_view>
 #include <vector>
 
-#include "validator/diagnostic.h"
-#include "validator/document.h"
+#include "validator/document/diagnostic.h"
+#include "validator/document/document.h"
 
 namespace specgate::validator {
 

@@ -1,4 +1,4 @@
-#include "validator/schema.h"
+#include "validator/schema/schema.h"
 
 #include <algorithm>
 #include <array>
@@ -20,10 +20,10 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
 
-#include "validator/formats.h"
-#include "validator/loader.h"
-#include "validator/pattern.h"
-#include "validator/schema_walk.h"
+#include "validator/schema/formats.h"
+#include "validator/document/loader.h"
+#include "validator/schema/pattern.h"
+#include "validator/schema/schema_walk.h"
 #include "validator/text_util.h"
 
 namespace specgate::validator {

@@ -2,7 +2,7 @@
 // referenced file loaded once, every $ref resolved and every chain followed
 // to a definition. All problems are collected; none stops the load (except a
 // document that is not OpenAPI 3.0.x at all).
-#include "validator/loader.h"
+#include "validator/document/loader.h"
 
 #include <algorithm>
 #include <array>

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "validator/document.h"
+#include "validator/document/document.h"
 
 namespace specgate::validator {
 

@@ -2,7 +2,7 @@
 // explode (param_decode), coerced to their schema types, then validated.
 #include <algorithm>
 
-#include "validator/request_validator.h"
+#include "validator/check/request_validator.h"
 #include "validator/text_util.h"
 
 namespace specgate::validator {

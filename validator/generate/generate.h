@@ -56,8 +56,8 @@
 #include <string>
 #include <string_view>
 
-#include "validator/document.h"
-#include "validator/schema.h"
+#include "validator/document/document.h"
+#include "validator/schema/schema.h"
 
 namespace specgate::validator {
 

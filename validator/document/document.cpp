@@ -9,7 +9,7 @@
 //    which moving the container's json value does not reallocate.
 // The container being filled is always the innermost one; its ancestors do
 // not change meanwhile, so raw pointers to the open containers stay valid.
-#include "validator/document.h"
+#include "validator/document/document.h"
 
 #include <yaml.h>
 

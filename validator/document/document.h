@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "validator/diagnostic.h"
+#include "validator/document/diagnostic.h"
 
 namespace specgate::validator {
 

@@ -55,7 +55,7 @@
 #include <utility>
 #include <vector>
 
-#include "validator/document.h"
+#include "validator/document/document.h"
 
 namespace specgate::validator {
 

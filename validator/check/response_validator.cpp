@@ -1,8 +1,8 @@
-#include "validator/response_validator.h"
+#include "validator/check/response_validator.h"
 
 #include <string>
 
-#include "validator/json_text.h"
+#include "validator/document/json_text.h"
 #include "validator/text_util.h"
 
 namespace specgate::validator {

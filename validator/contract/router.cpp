@@ -1,4 +1,4 @@
-#include "validator/router.h"
+#include "validator/contract/router.h"
 
 #include <algorithm>
 #include <array>

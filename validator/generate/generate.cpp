@@ -1,4 +1,4 @@
-#include "validator/generate.h"
+#include "validator/generate/generate.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,10 +12,10 @@
 #include <utility>
 #include <vector>
 
-#include "validator/formats.h"
-#include "validator/loader.h"
-#include "validator/pattern.h"
-#include "validator/schema_walk.h"
+#include "validator/schema/formats.h"
+#include "validator/document/loader.h"
+#include "validator/schema/pattern.h"
+#include "validator/schema/schema_walk.h"
 
 namespace specgate::validator {
 

@@ -1,4 +1,4 @@
-#include "validator/pattern.h"
+#include "validator/schema/pattern.h"
 
 #include <cstdint>
 #include <cstdio>

@@ -1,13 +1,13 @@
-#include "validator/param_decode.h"
+#include "validator/contract/param_decode.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 
-#include "validator/contract.h"
-#include "validator/json_text.h"
-#include "validator/loader.h"
+#include "validator/contract/contract.h"
+#include "validator/document/json_text.h"
+#include "validator/document/loader.h"
 #include "validator/text_util.h"
 
 namespace specgate::validator {

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "validator/document.h"
+#include "validator/document/document.h"
 
 namespace specgate::validator::schema_walk {
 

@@ -4,9 +4,9 @@
 // Content-Type declared, required headers present and valid, body valid.
 #include <string_view>
 
-#include "validator/contract.h"
-#include "validator/request_validator.h"
-#include "validator/violation.h"
+#include "validator/contract/contract.h"
+#include "validator/check/request_validator.h"
+#include "validator/check/violation.h"
 
 namespace specgate::validator {
 

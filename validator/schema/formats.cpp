@@ -1,4 +1,4 @@
-#include "validator/formats.h"
+#include "validator/schema/formats.h"
 
 #include <arpa/inet.h>
 

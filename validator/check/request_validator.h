@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "validator/contract.h"
-#include "validator/violation.h"
+#include "validator/contract/contract.h"
+#include "validator/check/violation.h"
 
 namespace specgate::validator {
 

@@ -1,4 +1,4 @@
-#include "validator/contract.h"
+#include "validator/contract/contract.h"
 
 #include <algorithm>
 #include <array>

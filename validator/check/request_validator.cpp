@@ -1,9 +1,9 @@
-#include "validator/request_validator.h"
+#include "validator/check/request_validator.h"
 
 #include <algorithm>
 #include <array>
 
-#include "validator/json_text.h"
+#include "validator/document/json_text.h"
 #include "validator/text_util.h"
 
 namespace specgate::validator {

@@ -1,4 +1,4 @@
-#include "validator/json_text.h"
+#include "validator/document/json_text.h"
 
 #include <cerrno>
 #include <cmath>
