@@ -15,7 +15,7 @@ std::string spec_display_name(const spec_source& source) {
 }
 
 validator::contract::build_result load_contract(const spec_source& source) {
-  if (!source.path.empty()) return validator::load_contract_file(source.path, source.base_path);
+  if (!source.path.empty()) return validator::load_contract_file(source.path, source.build_options());
   auto text = embedded::find(embedded::spec_name);
   if (!text) {
     validator::contract::build_result none;
@@ -23,7 +23,7 @@ validator::contract::build_result load_contract(const spec_source& source) {
                              "the embedded spec is missing from this build"});
     return none;
   }
-  return validator::load_contract_text(*text, spec_display_name(source), source.base_path);
+  return validator::load_contract_text(*text, spec_display_name(source), source.build_options());
 }
 
 int run_lint(const spec_source& source, const std::string& format) {

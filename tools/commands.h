@@ -16,6 +16,9 @@ inline constexpr int exit_usage = 2;       // bad command line, unreadable input
 struct spec_source {
   std::string path;  // empty = the embedded spec/kibana.yaml
   std::string base_path;
+  validator::profile_choice profile = validator::profile_choice::automatic;
+  bool strict_load = false;  // refuse the document on any error (default: degrade per operation)
+  validator::build_options build_options() const { return {base_path, profile, strict_load}; }
 };
 
 // Loads the contract from a file or the embedded spec; prints errors to stderr.

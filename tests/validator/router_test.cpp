@@ -1,5 +1,7 @@
 #include "validator/contract/router.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace specgate::validator {
@@ -79,33 +81,49 @@ TEST_F(router_test, unknown_paths_do_not_match) {
   EXPECT_FALSE(r.match("GET", "/api/fleet/agents/%zz"));
 }
 
-TEST_F(router_test, one_trailing_slash_is_ignored_like_kibana) {
-  auto m = r.match("DELETE", "/api/cases/");
-  ASSERT_TRUE(m);
-  EXPECT_EQ(m->operation, 4u);
+// Neither Kibana nor OpenAPI strips a trailing slash: the request check decides (Kibana: GET -> 302).
+TEST_F(router_test, a_trailing_slash_is_not_stripped) {
+  EXPECT_TRUE(r.match("DELETE", "/api/cases"));
+  EXPECT_FALSE(r.match("DELETE", "/api/cases/"));
   EXPECT_FALSE(r.match("DELETE", "/api/cases//"));
 }
 
 TEST_F(router_test, space_prefix_reaches_every_api_path) {
+  EXPECT_FALSE(r.match("GET", "/s/marketing/api/fleet/agents/setup")) << "spaces are off unless the profile is kibana";
+  r.set_spaces(true);
   auto m = r.match("GET", "/s/marketing/api/fleet/agents/setup");
   ASSERT_TRUE(m);
   EXPECT_EQ(m->operation, 1u);
   EXPECT_EQ(m->space_id, "marketing");
-  m = r.match("POST", "/s/my%20space/api/alerting/rule/r1/alert/a1/_unmute");
+  m = r.match("POST", "/s/my-space_2/api/alerting/rule/r1/alert/a1/_unmute");
   ASSERT_TRUE(m);
   EXPECT_EQ(m->operation, 5u);
-  EXPECT_EQ(m->space_id, "my space");
+  EXPECT_EQ(m->space_id, "my-space_2");
   EXPECT_EQ(m->path_params[1].second, "a1");
+  // Kibana's space prefix is ^/s/([a-z0-9_\-]+), matched on the raw path: no upper case, no escapes.
+  EXPECT_FALSE(r.match("GET", "/s/Marketing/api/fleet/agents/setup"));
+  EXPECT_FALSE(r.match("GET", "/s/my%20space/api/fleet/agents/setup"));
   EXPECT_FALSE(r.match("GET", "/s//api/fleet/agents/setup"));
   EXPECT_FALSE(r.match("GET", "/s/x/apix/fleet/agents/setup"));
 }
 
 TEST_F(router_test, base_path_prefixes_every_route) {
   r.set_base_path("/kibana/");
+  r.set_spaces(true);
   EXPECT_TRUE(r.match("GET", "/kibana/api/fleet/agents/setup"));
   EXPECT_TRUE(r.match("GET", "/kibana/s/dev/api/fleet/agents/setup"));
   EXPECT_FALSE(r.match("GET", "/api/fleet/agents/setup"));
   EXPECT_FALSE(r.match("GET", "/kibanaapi/fleet/agents/setup"));
+}
+
+TEST_F(router_test, allowed_methods_lists_what_the_path_declares) {
+  auto methods = r.allowed_methods("/api/cases");
+  EXPECT_NE(std::find(methods.begin(), methods.end(), http_method::delete_), methods.end());
+  EXPECT_EQ(std::find(methods.begin(), methods.end(), http_method::put), methods.end());
+  methods = r.allowed_methods("/api/fleet/agents/setup");
+  EXPECT_NE(std::find(methods.begin(), methods.end(), http_method::get), methods.end());
+  EXPECT_NE(std::find(methods.begin(), methods.end(), http_method::head), methods.end()) << "HEAD follows GET";
+  EXPECT_TRUE(r.allowed_methods("/api/nope").empty());
 }
 
 TEST(router, rejects_malformed_and_duplicate_templates) {

@@ -26,6 +26,8 @@ struct request_input {
 
 struct body_limits {
   std::size_t max_depth = 128;  // JSON nesting (objects + arrays)
+  // kibana profile: bodies longer than this are refused with 413, like Kibana's server.maxPayload.
+  std::size_t max_payload = 1048576;
 };
 
 struct request_outcome {
@@ -33,7 +35,16 @@ struct request_outcome {
   const operation* op = nullptr;
   const media_type* media = nullptr;  // the request body's media type, when matched
   violations found;                   // in Kibana's order
-  // Status Kibana would answer (the first violation's), or 0 when valid.
+  // kibana profile: the elastic-api-version the request is served with (stated, or the route's
+  // oldest when the request states none); empty for unversioned routes and under openapi.
+  std::string api_version;
+  // kibana profile: a GET with a trailing slash is redirected (302) here.
+  std::string redirect_location;
+  // openapi profile: the path exists with other methods (405): those methods, for `Allow`.
+  std::vector<http_method> allowed;
+  // 401: the WWW-Authenticate challenges the operation's security schemes call for (openapi profile).
+  std::vector<std::string> challenges;
+  // Status the owner of the spec would answer (the first violation's), or 0 when valid.
   int status() const { return found.empty() ? 0 : found.front().status; }
 };
 

@@ -459,11 +459,13 @@ struct contract_builder {
   }
 };
 
-contract::build_result contract::build(std::shared_ptr<const document_set> docs, std::string base_path) {
+contract::build_result contract::build(std::shared_ptr<const document_set> docs, build_options options) {
   std::shared_ptr<contract> c(new contract());
   c->docs_ = std::move(docs);
   c->schemas_ = std::make_unique<schema_registry>(*c->docs_);
-  c->router_.set_base_path(std::move(base_path));
+  c->profile_ = resolve_profile(options.profile, *c->docs_);
+  c->router_.set_base_path(std::move(options.base_path));
+  c->router_.set_spaces(c->profile_ == profile::kibana);
   contract_builder builder{*c->docs_, *c, {}};
   builder.build();
   diagnostics problems = std::move(builder.problems);
@@ -479,10 +481,10 @@ contract::build_result contract::build(std::shared_ptr<const document_set> docs,
 namespace {
 // Builds even when the loader found errors, so that every problem is reported
 // at once; the contract is only handed out when there are none.
-contract::build_result finish(load_result loaded, std::string base_path) {
+contract::build_result finish(load_result loaded, build_options options) {
   if (!loaded.docs) return {nullptr, std::move(loaded.problems)};
   const bool load_ok = loaded.ok();
-  auto built = contract::build(std::move(loaded.docs), std::move(base_path));
+  auto built = contract::build(std::move(loaded.docs), std::move(options));
   loaded.problems.insert(loaded.problems.end(), std::make_move_iterator(built.problems.begin()),
                          std::make_move_iterator(built.problems.end()));
   built.problems = std::move(loaded.problems);
@@ -491,12 +493,12 @@ contract::build_result finish(load_result loaded, std::string base_path) {
 }
 }  // namespace
 
-contract::build_result load_contract_file(const std::string& path, std::string base_path) {
-  return finish(load_openapi_file(path), std::move(base_path));
+contract::build_result load_contract_file(const std::string& path, build_options options) {
+  return finish(load_openapi_file(path), std::move(options));
 }
 
-contract::build_result load_contract_text(std::string_view text, std::string name, std::string base_path) {
-  return finish(load_openapi_text(text, std::move(name)), std::move(base_path));
+contract::build_result load_contract_text(std::string_view text, std::string name, build_options options) {
+  return finish(load_openapi_text(text, std::move(name)), std::move(options));
 }
 
 }  // namespace specgate::validator

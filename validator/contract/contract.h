@@ -13,6 +13,7 @@
 #include "validator/document/document.h"
 #include "validator/document/loader.h"
 #include "validator/contract/param_decode.h"
+#include "validator/contract/profile.h"
 #include "validator/contract/router.h"
 #include "validator/schema/schema.h"
 
@@ -96,6 +97,15 @@ struct operation {
   const response* success_response() const;
 };
 
+// How a contract is built from a loaded document.
+struct build_options {
+  std::string base_path;                               // prefixes every route ("" or "/kibana")
+  profile_choice profile = profile_choice::automatic;  // whose rules apply (profile.h)
+  // Refuse the whole document on any error diagnostic. Default: only a document that cannot be read
+  // at all is refused; a defect confined to one operation or schema is reported and degraded.
+  bool strict_load = false;
+};
+
 class contract {
  public:
   const std::vector<operation>& operations() const { return operations_; }
@@ -105,13 +115,15 @@ class contract {
   const std::shared_ptr<const document_set>& docs_ptr() const { return docs_; }
 
   const operation* find(std::string_view operation_id) const;
+  // The rules this contract is enforced with (kibana or openapi), decided at build.
+  validator::profile profile() const { return profile_; }
 
   struct build_result {
     std::shared_ptr<const contract> value;  // null when the document cannot be served
     diagnostics problems;                   // every load, structure and schema problem
   };
-  // Builds from a loaded document set; `base_path` prefixes every route.
-  static build_result build(std::shared_ptr<const document_set> docs, std::string base_path = {});
+  // Builds from a loaded document set.
+  static build_result build(std::shared_ptr<const document_set> docs, build_options options = {});
 
   contract(const contract&) = delete;
   contract& operator=(const contract&) = delete;
@@ -122,11 +134,12 @@ class contract {
   std::vector<operation> operations_;
   router router_;
   std::unique_ptr<schema_registry> schemas_;
+  validator::profile profile_ = validator::profile::openapi;
   friend struct contract_builder;
 };
 
 // Loads a file (or text) and builds its contract in one step; diagnostics from both.
-contract::build_result load_contract_file(const std::string& path, std::string base_path = {});
-contract::build_result load_contract_text(std::string_view text, std::string name, std::string base_path = {});
+contract::build_result load_contract_file(const std::string& path, build_options options = {});
+contract::build_result load_contract_text(std::string_view text, std::string name, build_options options = {});
 
 }  // namespace specgate::validator

@@ -138,38 +138,56 @@ bool router::match_segments(const node& n, std::string_view rest, http_method m,
   return false;
 }
 
+template <typename Visit>
+bool router::visit_paths(std::string_view path, Visit&& visit) const {
+  if (!base_path_.empty()) {
+    if (!path.starts_with(base_path_)) return false;
+    path.remove_prefix(base_path_.size());
+    if (path.empty()) path = "/";
+    if (path.front() != '/') return false;
+  }
+  if (path.empty() || path.front() != '/') return false;
+  const std::string_view rest = path.substr(1);
+  if (visit(rest, std::string_view())) return true;
+
+  // Kibana spaces: /s/{space_id}/api/... is /api/... in that space; ids are [a-z0-9_-]+ (lower case only).
+  if (!spaces_ || !rest.starts_with("s/")) return false;
+  const std::string_view after = rest.substr(2);
+  const std::size_t slash = after.find('/');
+  if (slash == std::string_view::npos || slash == 0) return false;
+  const std::string_view space = after.substr(0, slash);
+  const bool valid_id = std::all_of(space.begin(), space.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+  const std::string_view inner = after.substr(slash + 1);
+  if (!valid_id || !(inner == "api" || inner.starts_with("api/"))) return false;
+  return visit(inner, space);
+}
+
 std::optional<route_match> router::match(std::string_view method, std::string_view path) const {
   auto m = parse_method(method);
   if (!m) return std::nullopt;
-  if (!base_path_.empty()) {
-    if (!path.starts_with(base_path_)) return std::nullopt;
-    path.remove_prefix(base_path_.size());
-    if (path.empty()) path = "/";
-    if (path.front() != '/') return std::nullopt;
-  }
-  if (path.empty() || path.front() != '/') return std::nullopt;
-  std::string_view rest = path.substr(1);
-  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);  // Kibana strips one trailing slash
+  std::optional<route_match> found;
+  visit_paths(path, [&](std::string_view rest, std::string_view space) {
+    route_match out;
+    if (!match_segments(*root_, rest, *m, out)) return false;
+    out.space_id = std::string(space);
+    found = std::move(out);
+    return true;
+  });
+  return found;
+}
 
-  route_match out;
-  if (match_segments(*root_, rest, *m, out)) return out;
-
-  // Kibana spaces: /s/{space_id}/api/... is /api/... in that space.
-  if (rest.starts_with("s/")) {
-    std::string_view after = rest.substr(2);
-    const std::size_t slash = after.find('/');
-    if (slash != std::string_view::npos && slash > 0 && after.substr(slash + 1).starts_with("api")) {
-      std::string_view inner = after.substr(slash + 1);
-      if (inner == "api" || inner.starts_with("api/")) {
-        route_match spaced;
-        if (match_segments(*root_, inner, *m, spaced)) {
-          if (!percent_decode(after.substr(0, slash), spaced.space_id)) return std::nullopt;
-          return spaced;
-        }
-      }
+std::vector<http_method> router::allowed_methods(std::string_view path) const {
+  std::vector<http_method> out;
+  visit_paths(path, [&](std::string_view rest, std::string_view) {
+    for (std::size_t i = 0; i < static_cast<std::size_t>(http_method::count_); ++i) {
+      route_match ignored;  // HEAD matches where GET is declared, as in match()
+      if (match_segments(*root_, rest, static_cast<http_method>(i), ignored)) out.push_back(static_cast<http_method>(i));
     }
-  }
-  return std::nullopt;
+    return !out.empty();
+  });
+  return out;
 }
 
 }  // namespace specgate::validator

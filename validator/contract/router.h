@@ -2,9 +2,10 @@
 // Maps (method, path) to an operation. Path templates from the spec; literal
 // segments win over templated ones (/api/fleet/agents/setup is not
 // /api/fleet/agents/{agentId}); segments are percent-decoded; a trailing
-// slash is ignored (Kibana strips it); every /api path is also reachable
-// under Kibana's space prefix /s/{space_id}; an optional base path prefixes
-// everything.
+// slash is not stripped (neither Kibana nor OpenAPI does); with spaces on
+// (the kibana profile) every /api path is also reachable under Kibana's space
+// prefix /s/{space_id} (space ids match [a-z0-9_-]+); an optional base path
+// prefixes everything.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,16 +42,27 @@ class router {
   // Strips `base_path` ("" or "/kibana") before matching; requests outside it do not match.
   void set_base_path(std::string base_path);
 
+  // Kibana spaces: /s/{space_id}/api/... routes to /api/... (off by default).
+  void set_spaces(bool on) { spaces_ = on; }
+
   // `path` is the request-target without its query string. HEAD falls back to GET.
   std::optional<route_match> match(std::string_view method, std::string_view path) const;
+
+  // The methods declared for the path `path` matches, whatever the method
+  // (for 405's Allow header); empty when no path template matches it.
+  std::vector<http_method> allowed_methods(std::string_view path) const;
 
  private:
   struct node;
   std::unique_ptr<node> root_;
   std::string base_path_;
+  bool spaces_ = false;
   std::vector<std::vector<std::string>> param_names_;  // per operation, template order; route_match points here
 
   bool match_segments(const node& n, std::string_view rest, http_method m, route_match& out) const;
+  // The path below the base path (and the space prefix) to match, with the space id; nullopt when outside.
+  template <typename Visit>
+  bool visit_paths(std::string_view path, Visit&& visit) const;
 };
 
 // Percent-decodes `in` into `out`; false when an escape is malformed.
