@@ -239,7 +239,13 @@ struct file_loader {
       if (declared && declared->content.empty())
         return fail(body_at, status_text + " declares no content; remove the body");
       if (media) {
-        f.content_type = content_type_for(*media);
+        f.content_type = content_type_for(*media, c.profile());
+        // Kibana states the version of the body in a header.
+        if (const std::string version = api_version_of(*media);
+            c.profile() == validator::profile::kibana && !version.empty() &&
+            std::none_of(f.headers.begin(), f.headers.end(),
+                         [](const auto& h) { return iequals(h.first, "elastic-api-version"); }))
+          f.headers.emplace_back("elastic-api-version", version);
         f.body = serialize_body(*media, *body);
       } else {  // responses: {} declares nothing: JSON, like the mock's own answer
         f.content_type = "application/json; charset=utf-8";
@@ -346,7 +352,15 @@ int declared_status(std::string_view key) {
   return 200;  // "default" (and anything malformed, which the contract reports)
 }
 
-std::string content_type_for(const validator::media_type& media) {
+std::string api_version_of(const validator::media_type& media) {
+  for (const auto& [name, value] : media.parameters)
+    if (name == "elastic-api-version") return value;
+  return {};
+}
+
+std::string content_type_for(const validator::media_type& media, validator::profile profile) {
+  if (profile == validator::profile::kibana && media.essence == "application/json")
+    return "application/json; charset=utf-8";
   if (validator::parse_media_type(media.key)) return media.key;
   std::string out = media.essence;
   for (const auto& [name, value] : media.parameters) out += "; " + name + "=" + value;

@@ -100,8 +100,13 @@ int declared_status(std::string_view key);
 
 // The Content-Type the mock sends for a declared media type: the key as
 // declared, or for a malformed key ("application/gzip; application/zip; ...")
-// its first essence with its parameters.
-std::string content_type_for(const validator::media_type& media);
+// its first essence with its parameters. Under the kibana profile JSON goes as
+// Kibana sends it, `application/json; charset=utf-8` (the version parameter of
+// Kibana's keys travels in the elastic-api-version header: api_version_of()).
+std::string content_type_for(const validator::media_type& media,
+                             validator::profile profile = validator::profile::openapi);
+// The Elastic-Api-Version parameter of a media type key; empty when it has none.
+std::string api_version_of(const validator::media_type& media);
 
 // A value as the body of `media`: JSON text for JSON media; for ndjson one
 // line per element of an array (any other value on one line); for any other

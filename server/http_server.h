@@ -31,6 +31,10 @@ struct server_options {
   // server's own 4xx/5xx answers (then request fields not yet read are empty),
   // with the time from the request's first byte to the end of the write. May be empty.
   std::function<void(const http_request&, const http_response&, std::chrono::microseconds)> on_complete;
+  // Fills the server's own answers (limits: 413/431, timeout 408, malformed HTTP 400,
+  // connection cap 503, handler failure 500) from a status and a message; the
+  // session then sets nothing but the framing. Empty: Kibana's error body.
+  std::function<void(int status, std::string_view message, http_response&)> own_error;
   // Server-side problems worth a log line (handler exceptions, accept failures).
   // Empty: written to stderr.
   std::function<void(std::string_view)> on_error;

@@ -1,4 +1,5 @@
 #include "server/http_session.h"
+#include "server/profile_answers.h"
 
 #include <algorithm>
 #include <array>
@@ -53,29 +54,6 @@ void server_state::log(std::string_view message) const {
 }
 
 namespace {
-
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += hex[(c >> 4) & 0xf];
-          out += hex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 void append_number(std::string& out, std::uint64_t v) {
   char buf[24];
@@ -380,6 +358,9 @@ class http_session final : public session_base {
     res_.status = 200;
     res_.headers.clear();
     res_.body.clear();
+    res_.operation_id = {};
+    res_.violations.clear();
+    res_.response_violations.clear();
     try {
       state_->handler(req_, res_);
     } catch (const std::exception& e) {
@@ -398,11 +379,27 @@ class http_session final : public session_base {
     do_write();
   }
 
-  void internal_error() {
-    res_.status = 500;
+  void internal_error() { own_answer(500, "An internal server error occurred."); }
+
+  // The server's own answer: options.own_error's rendering, else Kibana's error body.
+  void own_answer(int status, const std::string& message) {
+    res_.status = status;
     res_.headers.clear();
+    res_.body.clear();
+    res_.violations.clear();
+    res_.response_violations.clear();
+    if (opts().own_error) {
+      try {
+        opts().own_error(status, message, res_);
+        res_.status = status;
+        return;
+      } catch (const std::exception& e) {
+        state_->log(std::string("own_error failed: ") + e.what());
+        res_.headers.clear();
+      }
+    }
     res_.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-    res_.body = kibana_error_body(500, "An internal server error occurred.");
+    res_.body = kibana_error_body(status, message);
   }
 
   // The server's own answer (limits, parse errors, timeout, connection cap); then close.
@@ -414,10 +411,7 @@ class http_session final : public session_base {
     keep_alive_ = false;
     head_request_ = false;
     linger_ = true;
-    res_.status = status;
-    res_.headers.clear();
-    res_.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-    res_.body = kibana_error_body(status, message);
+    own_answer(status, message);
     do_write();
   }
 
@@ -584,19 +578,6 @@ class http_session final : public session_base {
 };
 
 }  // namespace
-
-std::string kibana_error_body(int status, std::string_view message) {
-  std::string out;
-  out.reserve(64 + message.size());
-  out += "{\"statusCode\":";
-  append_number(out, static_cast<std::uint64_t>(status));
-  out += ",\"error\":";
-  append_json_string(out, reason_phrase(status));
-  out += ",\"message\":";
-  append_json_string(out, message);
-  out += '}';
-  return out;
-}
 
 void start_session(const std::shared_ptr<server_state>& state, tcp::socket socket, bool reject) {
   if (state->tls)

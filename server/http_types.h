@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "validator/check/violation.h"
 #include "validator/text_util.h"
 
 namespace specgate::server {
@@ -36,9 +37,14 @@ struct http_response {
   header_list headers;
   std::string body;
 
-  // Annotations for the access log; never sent.
+  // Annotations for the recorders (access log, metrics, journal); never sent as such.
   std::string_view operation_id;  // points into the contract, which outlives the request
-  std::size_t violation_count = 0;
+  // The exchange's findings as data: the request check's violations (or the mock's own
+  // refusal: Prefer, Accept), and with --strict the response check's. The
+  // specgate-violations headers are only their wire form; nothing parses those back.
+  validator::violations violations;
+  validator::violations response_violations;
+  std::size_t violation_count() const { return violations.size() + response_violations.size(); }
 
   void set_header(std::string name, std::string value);  // replaces same-named (case-insensitive)
   std::string_view header(std::string_view name) const;

@@ -1,4 +1,5 @@
 #include "server/journal.h"
+#include "server/profile_answers.h"
 #include "validator/text_util.h"
 
 #include <algorithm>
@@ -58,8 +59,9 @@ nlohmann::ordered_json journal_entry::to_json() const {
       {"bodySize", body_size},
       {"bodyTruncated", body_size > body.size()},
       {"violationCount", violation_count},
-      {"violations", violations.is_null() ? nlohmann::ordered_json::array() : nlohmann::ordered_json(violations)},
+      {"violations", nlohmann::ordered_json(violations)},
   };
+  if (!response_violations.empty()) out["responseViolations"] = nlohmann::ordered_json(response_violations);
   return out;
 }
 
@@ -75,7 +77,9 @@ struct journal::slot {
   std::string method, path, query, operation_id;
   std::string headers;     // (u32 length, name, u32 length, value)...
   std::string body;        // excerpt
-  std::string violations;  // the specgate-violations header as sent
+  // The first violations_limit of each list and how many more there were.
+  validator::violations violations, response_violations;
+  std::size_t violations_omitted = 0, response_violations_omitted = 0;
 
   void decode_into(journal_entry& e) const {
     e.id = id;
@@ -104,11 +108,14 @@ struct journal::slot {
       std::string value = field();
       e.headers.emplace_back(std::move(name), std::move(value));
     }
-    e.violations = nullptr;
-    if (!violations.empty()) {
-      e.violations = nlohmann::json::parse(violations, nullptr, /*allow_exceptions=*/false);
-      if (e.violations.is_discarded()) e.violations = nlohmann::json(violations);  // kept as text
-    }
+    auto render = [](const validator::violations& list, std::size_t omitted) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& v : list) out.push_back(violation_json(v));
+      if (omitted) out.push_back({{"omitted", omitted}});
+      return out;
+    };
+    e.violations = render(violations, violations_omitted);
+    e.response_violations = render(response_violations, response_violations_omitted);
   }
 };
 
@@ -158,7 +165,7 @@ void journal::add(const http_request& request, const http_response& response, st
   s.duration = duration;
   s.status = response.status;
   s.body_size = request.body.size();
-  s.violation_count = response.violation_count;
+  s.violation_count = response.violation_count();
   s.method.assign(std::string_view(request.method).substr(0, 32));
   s.path.assign(target.substr(0, std::min(q, target_part_limit)));
   if (q != std::string_view::npos)
@@ -177,7 +184,13 @@ void journal::add(const http_request& request, const http_response& response, st
       append_field(s.headers, std::string_view(value).substr(0, header_value_limit));
   }
   s.body.assign(std::string_view(request.body).substr(0, body_excerpt_limit));
-  s.violations.assign(response.header("specgate-violations").substr(0, violations_limit));
+  auto keep = [](const validator::violations& from, validator::violations& to, std::size_t& omitted) {
+    const std::size_t n = std::min(from.size(), violations_limit);
+    to.assign(from.begin(), from.begin() + static_cast<std::ptrdiff_t>(n));
+    omitted = from.size() - n;
+  };
+  keep(response.violations, s.violations, s.violations_omitted);
+  keep(response.response_violations, s.response_violations, s.response_violations_omitted);
 }
 
 std::vector<journal_entry> journal::entries(const std::string* operation_id, std::size_t limit) const {
@@ -209,8 +222,10 @@ void journal::clear() {
     std::lock_guard lock(s.mutex);
     if (s.id == 0 || s.id >= below) continue;
     s.id = 0;
-    for (std::string* field : {&s.method, &s.path, &s.query, &s.operation_id, &s.headers, &s.body, &s.violations})
+    for (std::string* field : {&s.method, &s.path, &s.query, &s.operation_id, &s.headers, &s.body})
       std::string().swap(*field);
+    validator::violations().swap(s.violations);
+    validator::violations().swap(s.response_violations);
   }
 }
 

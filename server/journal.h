@@ -10,7 +10,7 @@
 // reader copying that very slot, or by a writer one full lap behind). A slot
 // keeps its buffers: once the ring has gone round, add() copies into memory
 // it already owns and allocates nothing. Entries are decoded (and the
-// violations parsed) only when read.
+// violations rendered as JSON) only when read.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -39,8 +39,11 @@ struct journal_entry {
   header_list headers;        // bounded; credential values redacted ("ApiKey [redacted]")
   std::string body;           // the first body_excerpt_limit bytes
   std::size_t body_size = 0;  // the whole body's size
-  std::size_t violation_count = 0;
-  nlohmann::json violations;  // the specgate-violations header, parsed (an array); null when absent
+  std::size_t violation_count = 0;  // request and response violations
+  // The request's violations (the specgate-violations list): each as violation_json(), then
+  // {"omitted":N} when more than violations_limit were found. An empty array when none.
+  nlohmann::json violations = nlohmann::json::array();
+  nlohmann::json response_violations = nlohmann::json::array();  // --strict: the response check's, alike
 
   // Keys in a stable, readable order. Body, path and headers are what the
   // client sent: serialise with error_handler_t::replace (invalid UTF-8).
@@ -57,7 +60,7 @@ class journal {
   static constexpr std::size_t header_count_limit = 64;
   static constexpr std::size_t header_value_limit = 1024;
   static constexpr std::size_t target_part_limit = 2048;  // path, query
-  static constexpr std::size_t violations_limit = 16 * 1024;
+  static constexpr std::size_t violations_limit = 64;  // per list; beyond: counted as omitted
 
   explicit journal(std::size_t capacity = default_capacity);  // 0 = keep nothing
   ~journal();
@@ -67,7 +70,7 @@ class journal {
   std::size_t capacity() const { return capacity_; }
 
   // Records a finished exchange: bounded copies, credentials redacted; the
-  // response's specgate-violations header is kept (parsed when read).
+  // response's violations (data, not its headers) are kept.
   // `started` is when answering began. Thread-safe. Beyond capacity, the
   // oldest entry goes.
   void add(const http_request& request, const http_response& response, std::chrono::microseconds duration,

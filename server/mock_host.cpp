@@ -9,9 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "server/mock_service.h"
+#include "server/profile_answers.h"
 
 namespace specgate::server {
 
@@ -55,6 +54,10 @@ struct mock_host::generation {
   // string) -> the interned copy.
   std::unordered_map<const char*, std::string_view> ids;
   std::chrono::system_clock::time_point loaded_at;
+  // How the host's own answers look: the service's profile, or without a
+  // service the last one served (kibana before any).
+  validator::profile profile = validator::profile::kibana;
+  header_list profile_headers;
 };
 
 mock_host::mock_host(std::shared_ptr<const mock_service> service, std::string spec_name, host_options options)
@@ -76,6 +79,18 @@ std::shared_ptr<const mock_host::generation> mock_host::make_generation(std::sha
   auto g = std::make_shared<generation>();
   g->id = next_generation_id.fetch_add(1, std::memory_order_relaxed);
   g->loaded_at = std::chrono::system_clock::now();
+  if (service) {
+    g->profile = service->profile();
+    g->profile_headers = service->profile_headers();
+  } else {
+    std::shared_ptr<const generation> previous;
+    {
+      std::lock_guard lock(swap_mutex_);
+      previous = current_;
+    }
+    g->profile = previous ? previous->profile : validator::profile::kibana;
+    g->profile_headers = previous ? previous->profile_headers : kibana_headers(default_server_name());
+  }
   if (service) {
     const auto& ops = service->contract().operations();
     g->ids.reserve(ops.size());
@@ -188,9 +203,7 @@ void mock_host::handle(const http_request& req, http_response& res) {
   } else {
     const generation& g = current_generation();
     if (!g.service) {
-      res.status = 503;
-      res.set_header("content-type", "application/json; charset=utf-8");
-      res.body = R"({"statusCode":503,"error":"Service Unavailable","message":"no contract loaded"})";
+      render_own_error(g.profile, g.profile_headers, 503, "no contract loaded", {}, res);
     } else {
       g.service->handle(req, res);
       if (!res.operation_id.empty()) {
@@ -204,6 +217,14 @@ void mock_host::handle(const http_request& req, http_response& res) {
          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
 }
 
+void mock_host::answer_own_error(int status, std::string_view message, http_response& res) const {
+  const generation& g = current_generation();
+  if (g.service)
+    g.service->answer_own_error(status, message, res);
+  else
+    render_own_error(g.profile, g.profile_headers, status, message, {}, res);
+}
+
 void mock_host::complete(const http_request& req, const http_response&, std::chrono::microseconds took) {
   if (admin_api::matches(req.target)) return;
   metrics_.record_latency(took);
@@ -212,30 +233,9 @@ void mock_host::complete(const http_request& req, const http_response&, std::chr
 void mock_host::record(const http_request& req, const http_response& res, std::chrono::microseconds took) {
   metrics_.record_request(res.operation_id, res.status);
 
-  // Violations by kind: only invalid requests carry the header, so only they pay for parsing it.
-  nlohmann::json violations;
-  if (const std::string_view header = res.header("specgate-violations"); !header.empty())
-    violations = nlohmann::json::parse(header, nullptr, /*allow_exceptions=*/false);
-  std::uint64_t listed = 0;
-  if (violations.is_array()) {
-    for (const auto& v : violations) {
-      if (!v.is_object()) continue;
-      if (const auto omitted = v.find("omitted"); omitted != v.end() && omitted->is_number_unsigned()) {
-        const auto n = omitted->get<std::uint64_t>();
-        metrics_.record_violations("unknown", "omitted", n);
-        listed += n;
-        continue;
-      }
-      const auto location = v.find("location");
-      const auto code = v.find("code");
-      metrics_.record_violations(location != v.end() && location->is_string() ? location->get_ref<const std::string&>()
-                                                                              : std::string_view("unknown"),
-                                 code != v.end() && code->is_string() ? code->get_ref<const std::string&>()
-                                                                      : std::string_view("unknown"));
-      ++listed;
-    }
-  }
-  if (listed < res.violation_count) metrics_.record_violations("unknown", "unknown", res.violation_count - listed);
+  // Violations by kind, from the exchange's data.
+  for (const auto* list : {&res.violations, &res.response_violations})
+    for (const auto& v : *list) metrics_.record_violations(validator::location_name(v.location), v.code);
 
   if (journal_.capacity() > 0)
     journal_.add(req, res, took,

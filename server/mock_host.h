@@ -1,7 +1,8 @@
 #pragma once
 // The top-level request handler of `specgate mock`: /__specgate/... goes to
 // the admin API, everything else to the mock_service being served; every
-// finished exchange is counted (metrics) and kept (journal); --cors answers
+// finished exchange is counted (metrics) and kept (journal) from the
+// violations it carries as data; --cors answers
 // preflights and adds the CORS headers. The service can be swapped while
 // requests are running (reload): requests in flight finish with the service
 // they started with; the journal and metrics carry over.
@@ -46,6 +47,10 @@ class mock_host {
   // its response is written: a client that has the answer finds it in the
   // journal and the metrics.
   void handle(const http_request& request, http_response& response);
+
+  // The http_server's own_error: the server's own answers (limits, timeouts,
+  // malformed HTTP) in the served contract's profile. Thread-safe.
+  void answer_own_error(int status, std::string_view message, http_response& response) const;
 
   // The http_server's on_complete: the latency histogram (every response
   // written, also the server's own 408/413/431; admin requests aside).

@@ -14,18 +14,11 @@ namespace specgate::server {
 
 using validator::json;
 
-std::string kibana_error_body(int status, std::string_view message) {
-  // Kibana's key order: statusCode, error, message.
-  nlohmann::ordered_json body = {{"statusCode", status}, {"error", reason_phrase(status)}, {"message", message}};
-  // The message may quote request bytes that are not UTF-8: replaced, never thrown.
-  return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
-
 namespace {
 
 // The statuses the mock answers on its own (invalid requests, Prefer, Accept,
 // unservable responses); their bodies follow the declared error schema.
-constexpr std::array<int, 6> own_error_statuses = {400, 401, 404, 406, 415, 500};
+constexpr std::array<int, 8> own_error_statuses = {400, 401, 404, 405, 406, 413, 415, 500};
 
 std::string_view unquote(std::string_view v) {
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
@@ -48,12 +41,6 @@ std::optional<int> parse_status(std::string_view text) {
   if (ec != std::errc() || end != text.data() + text.size() || text.size() != 3 || value < 100 || value > 599)
     return std::nullopt;
   return value;
-}
-
-std::string api_version_of(const validator::media_type& m) {
-  for (const auto& [name, value] : m.parameters)
-    if (name == "elastic-api-version") return value;
-  return {};
 }
 
 // Kibana's error key order first (statusCode, error, message), then the rest.
@@ -239,7 +226,11 @@ std::pair<std::shared_ptr<const mock_service>, validator::diagnostics> mock_serv
   auto service = std::make_shared<mock_service>();
   validator::diagnostics problems;
   service->contract_ = std::move(contract);
-  service->validator_ = std::make_unique<validator::request_validator>(*service->contract_);
+  service->validator_ = std::make_unique<validator::request_validator>(*service->contract_, options.limits);
+  service->max_payload_ = options.limits.max_payload;
+  if (service->contract_->profile() == validator::profile::kibana)
+    service->profile_headers_ =
+        kibana_headers(options.server_name.empty() ? default_server_name() : options.server_name);
   service->response_validator_ = std::make_unique<validator::response_validator>(*service->contract_);
   service->strict_ = options.strict;
   service->log_ = std::move(options.log);
@@ -262,8 +253,11 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
     for (const auto& m : content)
       if (prep.api_version.empty()) prep.api_version = api_version_of(m);
   };
-  for (const auto& r : op.responses) collect_version(r.content);
-  if (op.body) collect_version(op.body->content);
+  const bool kibana = c.profile() == validator::profile::kibana;
+  if (kibana) {
+    for (const auto& r : op.responses) collect_version(r.content);
+    if (op.body) collect_version(op.body->content);
+  }
 
   // Does `body` hold up to the response check? Content-type findings (a
   // malformed media-type key cannot be matched by anything) fall back to a
@@ -272,6 +266,9 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
                       const std::string& content_type, const std::string& body, validator::violations* why) {
     header_list all = headers;
     if (!content_type.empty()) all.emplace_back("content-type", content_type);
+    if (kibana && media)  // Kibana's pair: the plain JSON content type and the version header
+      if (const std::string version = api_version_of(*media); !version.empty())
+        all.emplace_back("elastic-api-version", version);
     auto found = response_validator_->check(op, {status, all, body});
     const bool content_type_only = !found.empty() && std::all_of(found.begin(), found.end(), [](const auto& v) {
       return v.location == validator::violation_location::content_type;
@@ -305,7 +302,7 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
     for (const validator::media_type* m : preferred_media(r)) {
       prepared_media pm;
       pm.media = m;
-      pm.content_type = content_type_for(*m);
+      pm.content_type = content_type_for(*m, c.profile());
       for (const auto& ex : m->examples) {
         std::string body = serialize_body(*m, *ex.value);
         validator::violations why;
@@ -363,26 +360,32 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
     t.status = status;
     t.schema = m.schema;
     t.content_type = m.essence == "application/json" ? "application/json; charset=utf-8" : pm.content_type;
-    const json kibana = {{"statusCode", status},
-                         {"error", std::string(reason_phrase(status))},
-                         {"message", std::string(reason_phrase(status))}};
+    // The profile's own error fields: Kibana's, or RFC 9457's.
+    const std::string message_key = kibana ? "message" : "detail";
+    const json own = kibana ? json{{"statusCode", status},
+                                   {"error", std::string(kibana_error_phrase(status))},
+                                   {"message", std::string(reason_phrase(status))}}
+                            : json{{"type", "about:blank"},
+                                   {"title", std::string(reason_phrase(status))},
+                                   {"status", status},
+                                   {"detail", std::string(reason_phrase(status))}};
     auto valid = [&](const json& v) { return m.schema == validator::no_schema || schemas.is_valid(m.schema, v); };
-    // Kibana's fields laid over a valid base, as many as the schema allows.
+    // The profile's fields laid over a valid base, as many as the schema allows.
     auto overlay = [&](json base) -> std::optional<json> {
       if (!base.is_object()) return valid(base) ? std::optional<json>(std::move(base)) : std::nullopt;
       json merged = base;
-      merged.update(kibana);
+      merged.update(own);
       if (valid(merged)) return merged;
       if (!valid(base)) return std::nullopt;
-      for (const char* key : {"statusCode", "error", "message"}) {
+      for (const auto& [key, value] : own.items()) {
         json trial = base;
-        trial[key] = kibana[key];
+        trial[key] = value;
         if (valid(trial)) base = std::move(trial);
       }
       return base;
     };
     std::optional<json> chosen;
-    if (valid(kibana)) chosen = kibana;
+    if (valid(own)) chosen = own;
     if (!chosen && m.schema != validator::no_schema) {
       const std::string schema_ptr = m.pointer + "/schema";
       if (const json* schema_node = m.doc->find(schema_ptr))
@@ -396,20 +399,22 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
     if (!chosen) {
       problems.push_back(m.doc->make_diagnostic(
           m.pointer,
-          "the " + r->status + " schema of " + op.operation_id + " rejects Kibana's error body and no valid body " +
-              "could be made for it; the mock answers " + std::to_string(status) + " with Kibana's plain body",
+          "the " + r->status + " schema of " + op.operation_id + " rejects " +
+              (kibana ? "Kibana's error body" : "a problem+json body") + " and no valid body could be made for it; " +
+              "the mock answers " + std::to_string(status) + " with " +
+              (kibana ? "Kibana's plain body" : "application/problem+json"),
           validator::severity::warning));
       continue;
     }
     t.value = std::move(*chosen);
-    t.has_message = t.value.is_object() && t.value.contains("message") && t.value["message"] == kibana["message"];
+    t.message_key = message_key;
+    t.has_message = t.value.is_object() && t.value.contains(message_key) && t.value[message_key] == own[message_key];
     t.body = is_json_media(m.essence) || !t.value.is_string() ? dump_error_order(t.value) : t.value.get<std::string>();
     prep.errors.push_back(std::move(t));
   }
 
   // The plain answer, fully built: what a request without Prefer, Accept or fixture gets.
   canned_response& answer = prep.fallback;
-  answer.headers.emplace_back("kbn-name", "kibana");
   if (prep.success < 0) {
     if (op.responses.empty()) {
       // Kibana declares `responses: {}` on a few operations: the mock answers 200 {}.
@@ -434,10 +439,11 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
   if (!version.empty()) answer.headers.emplace_back("elastic-api-version", version);
   answer.headers.insert(answer.headers.end(), pr.headers.begin(), pr.headers.end());
   if (!pm.fallback) {
+    const std::string why =
+        "specgate: no valid body for " + op.operation_id + " " + pr.declared->status + " (see the start-up warnings)";
     answer.status = 500;
-    answer.content_type = "application/json; charset=utf-8";
-    answer.body = kibana_error_body(500, "specgate: no valid body for " + op.operation_id + " " +
-                                             pr.declared->status + " (see the start-up warnings)");
+    answer.content_type = kibana ? "application/json; charset=utf-8" : std::string(problem_content_type);
+    answer.body = kibana ? kibana_error_body(500, why) : problem_body(500, why, {});
     answer.source = "unservable";
     return;
   }
@@ -448,39 +454,9 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
 
 // ---------------------------------------------------------------- requests
 
-std::string violations_header(const validator::violations& found, std::size_t max_bytes) {
-  std::string out = "[";
-  std::size_t written = 0;
-  for (std::size_t i = 0; i < found.size(); ++i) {
-    const auto& v = found[i];
-    json entry = {{"location", validator::location_name(v.location)}, {"code", v.code}};
-    if (!v.name.empty()) entry["name"] = v.name;
-    if (!v.instance_pointer.empty()) entry["pointer"] = v.instance_pointer;
-    if (!v.schema_pointer.empty()) entry["schemaPointer"] = v.schema_pointer;
-    if (!v.keyword.empty()) entry["keyword"] = v.keyword;
-    if (!v.expected.empty()) entry["expected"] = v.expected;
-    if (!v.found.empty()) entry["found"] = v.found;
-    entry["message"] = v.message;
-    // ASCII only: safe in a header; request bytes that are not UTF-8 become U+FFFD.
-    std::string text = entry.dump(-1, ' ', true, json::error_handler_t::replace);
-    const std::size_t left = found.size() - i - 1;
-    const std::size_t reserve = left > 0 ? 32 : 0;  // room for {"omitted":N}
-    if (out.size() + text.size() + 2 + reserve > max_bytes) break;
-    if (written++) out += ',';
-    out += text;
-  }
-  if (written < found.size()) {
-    if (written) out += ',';
-    out += "{\"omitted\":" + std::to_string(found.size() - written) + "}";
-  }
-  out += ']';
-  return out;
-}
-
 void mock_service::answer_error(const validator::operation* op, int status, std::string_view message,
-                                http_response& response) const {
+                                const validator::violations& found, http_response& response) const {
   response.status = status;
-  response.set_header("kbn-name", "kibana");
   if (op) {
     const prepared_operation& prep = operations_[static_cast<std::size_t>(op - contract_->operations().data())];
     for (const auto& t : prep.errors) {
@@ -489,15 +465,21 @@ void mock_service::answer_error(const validator::operation* op, int status, std:
       response.body = t.body;
       if (t.has_message && message != reason_phrase(status)) {
         json live = t.value;
-        live["message"] = message;
+        live[t.message_key] = message;
         if (t.schema == validator::no_schema || contract_->schemas().is_valid(t.schema, live))
           response.body = dump_error_order(live);
       }
       return;
     }
   }
-  response.set_header("content-type", "application/json; charset=utf-8");
-  response.body = kibana_error_body(status, message);
+  render_own_error(profile(), {}, status, message, found, response);  // profile headers: added by handle()
+}
+
+void mock_service::answer_own_error(int status, std::string_view message, http_response& response) const {
+  std::string text(message);
+  if (profile() == validator::profile::kibana && status == 413)
+    text = "Payload content length greater than maximum allowed: " + std::to_string(max_payload_);
+  render_own_error(profile(), profile_headers_, status, text, {}, response);
 }
 
 void mock_service::check_own_answer(const validator::operation& op, bool request_valid,
@@ -512,36 +494,61 @@ void mock_service::check_own_answer(const validator::operation& op, bool request
   }
   if (found.empty()) return;
   response.set_header("specgate-response-violations", violations_header(found));
-  response.violation_count += found.size();
   if (log_)
     for (const auto& v : found)
       log_("specgate: strict: " + op.operation_id + " answered " + std::to_string(response.status) + ": " +
            v.message);
+  response.response_violations = std::move(found);
+}
+
+void mock_service::answer_invalid(const validator::request_outcome& outcome, http_response& response) const {
+  response.violations = outcome.found;
+  const bool kibana = profile() == validator::profile::kibana;
+  if (!outcome.redirect_location.empty()) {  // kibana: a GET with a trailing slash
+    response.status = 302;
+    response.set_header("location", outcome.redirect_location);
+    return;
+  }
+  const auto& first = outcome.found.front();
+  // Kibana says no more than the phrase for 401 and 404; problem+json says what was wrong.
+  std::string_view message = first.message;
+  if (kibana ? first.status == 404 || first.status == 401 : message.empty()) message = reason_phrase(first.status);
+  answer_error(outcome.op, first.status, message, outcome.found, response);
+  if (kibana) {
+    // Kibana's versioned router answers its own validation errors with the version header, not its version errors.
+    if (outcome.op && first.status == 400 && first.code != "xsrf" && first.code != "api_version") {
+      std::string version = outcome.api_version;
+      if (version.empty()) version = operations_[outcome.route->operation].api_version;
+      if (!version.empty()) response.set_header("elastic-api-version", version);
+    }
+    return;
+  }
+  if (first.status == 405 && !outcome.allowed.empty()) {
+    std::string allow;
+    for (auto m : outcome.allowed) allow += (allow.empty() ? "" : ", ") + std::string(validator::method_name(m));
+    response.set_header("allow", std::move(allow));
+  }
+  if (first.status == 401)
+    for (const auto& challenge : outcome.challenges) response.headers.emplace_back("www-authenticate", challenge);
 }
 
 void mock_service::handle(const http_request& request, http_response& response) const {
   validator::request_input input{request.method, request.target, request.headers, request.body};
   const validator::request_outcome outcome = validator_->check(input);
   if (outcome.op) response.operation_id = outcome.op->operation_id;
-  response.violation_count = outcome.found.size();
-  if (!outcome.found.empty()) {
-    const auto& first = outcome.found.front();
-    answer_error(outcome.op, first.status,
-                 first.status == 404   ? std::string_view("Not Found")
-                 : first.status == 401 ? std::string_view("Unauthorized")
-                                       : std::string_view(first.message),
-                 response);
-    // Kibana's versioned router answers its own validation errors with the version header.
-    if (outcome.op && first.status == 400 && first.code != "xsrf" && first.code != "api_version") {
-      const auto& prep = operations_[outcome.route->operation];
-      if (!prep.api_version.empty()) response.set_header("elastic-api-version", prep.api_version);
-    }
-    response.set_header("specgate-violations", violations_header(outcome.found));
-    if (strict_ && outcome.op) check_own_answer(*outcome.op, false, response);
-    return;
+  const bool valid = outcome.found.empty() && outcome.redirect_location.empty();
+  if (!valid) {
+    answer_invalid(outcome, response);
+  } else {
+    answer_valid(request, outcome, response);
+    // kibana: the version the request is served with (stated, or the route's oldest).
+    if (!outcome.api_version.empty() && response.violations.empty())
+      response.set_header("elastic-api-version", outcome.api_version);
   }
-  answer_valid(request, outcome, response);
-  if (strict_) check_own_answer(*outcome.op, true, response);
+  if (!response.violations.empty()) response.set_header("specgate-violations", violations_header(response.violations));
+  if (strict_ && outcome.op && outcome.redirect_location.empty())
+    check_own_answer(*outcome.op, valid && response.violations.empty(), response);
+  add_missing_headers(profile_headers_, response);
 }
 
 void mock_service::answer_valid(const http_request& request, const validator::request_outcome& outcome,
@@ -566,10 +573,8 @@ void mock_service::answer_valid(const http_request& request, const validator::re
 
   const preferences prefs = has_prefer ? parse_prefer(request.headers) : preferences{};
   auto refuse = [&](int status, validator::violation v) {
-    answer_error(&op, status, v.message, response);
-    validator::violations list{std::move(v)};
-    response.set_header("specgate-violations", violations_header(list));
-    response.violation_count += 1;
+    response.violations.push_back(std::move(v));
+    answer_error(&op, status, response.violations.back().message, response.violations, response);
   };
 
   // 1. The status: Prefer code=, else the success response.
@@ -604,9 +609,9 @@ void mock_service::answer_valid(const http_request& request, const validator::re
       if (!facts.matches(f)) continue;
       if (accept && !f.content_type.empty() && acceptance(*accept, f.content_type) <= 0) continue;
       response.status = f.status;
-      response.headers.emplace_back("kbn-name", "kibana");
-      if (!prep.api_version.empty()) response.headers.emplace_back("elastic-api-version", prep.api_version);
       for (const auto& [name, value] : f.headers) response.headers.emplace_back(name, value);
+      if (!prep.api_version.empty() && response.header("elastic-api-version").empty())
+        response.headers.emplace_back("elastic-api-version", prep.api_version);
       if (!f.content_type.empty()) response.headers.emplace_back("content-type", f.content_type);
       response.body = f.body;
       return;
@@ -622,7 +627,6 @@ void mock_service::answer_valid(const http_request& request, const validator::re
 
   auto add_headers = [&](const validator::media_type* media) {
     response.status = status;
-    response.headers.emplace_back("kbn-name", "kibana");
     std::string version = media ? api_version_of(*media) : std::string();
     if (version.empty()) version = prep.api_version;
     if (!version.empty()) response.headers.emplace_back("elastic-api-version", version);

@@ -8,8 +8,13 @@
 // generated from the schema. `Prefer: code=<status>` picks the declared
 // response, `Prefer: dynamic=true` generated data seeded from the request.
 // `Accept` picks among the response's media types (406 when none fits).
-// An invalid request gets Kibana's answer, shaped to the operation's own
-// declared error schema when it has one.
+// An invalid request gets the profile's error answer (Kibana's body, or RFC
+// 9457 problem+json under `openapi`), shaped to the operation's own declared
+// error schema when it has one. Under the kibana profile every answer carries
+// Kibana's headers (kbn-name, kbn-license-sig, security headers, CSP,
+// cache-control), JSON is sent as `application/json; charset=utf-8` with
+// `elastic-api-version`, and a GET with a trailing slash is redirected (302);
+// under `openapi` none of that: 405 with `Allow`, 401 with `WWW-Authenticate`.
 //
 // Every body is prepared, serialized and checked with the response check at
 // start-up; an invalid spec example is reported and never served. The
@@ -22,6 +27,7 @@
 
 #include "server/fixtures.h"
 #include "server/http_types.h"
+#include "server/profile_answers.h"
 #include "validator/contract/contract.h"
 #include "validator/check/request_validator.h"
 #include "validator/check/response_validator.h"
@@ -33,7 +39,7 @@ struct canned_response {
   int status = 200;
   std::string content_type;  // empty = no body
   std::string body;
-  header_list headers;       // extra headers (elastic-api-version, kbn-name, required declared ones)
+  header_list headers;       // extra headers (elastic-api-version, required declared ones)
   std::string source;        // "example 'name'", "generated", "fixture file:line", ... — for logs and tests
 };
 
@@ -46,6 +52,10 @@ struct mock_options {
   bool strict = false;
   // Where strict-mode findings go, one line each (thread-safe); null = nowhere.
   std::function<void(const std::string&)> log;
+  // kibana profile: the `kbn-name` of every answer (Kibana's server.name); empty = the host name.
+  std::string server_name;
+  // Request limits (max_payload: the kibana profile's 413, like Kibana's server.maxPayload).
+  validator::body_limits limits;
 };
 
 // What a `Prefer` header asks for (RFC 7240 syntax, Prism's preferences).
@@ -84,6 +94,15 @@ class mock_service {
 
   void handle(const http_request& request, http_response& response) const;
 
+  // An error the server or the host answers on its own (limits, timeouts, malformed
+  // HTTP): the profile's body and headers. Under kibana a 413 says Kibana's words
+  // for --max-payload.
+  void answer_own_error(int status, std::string_view message, http_response& response) const;
+
+  validator::profile profile() const { return contract_->profile(); }
+  // The headers every answer carries: Kibana's under the kibana profile, none under openapi.
+  const header_list& profile_headers() const { return profile_headers_; }
+
   const validator::contract& contract() const { return *contract_; }
   // The answer to a valid request without Prefer, Accept or a matching fixture.
   const canned_response& answer_for(std::size_t operation) const { return operations_.at(operation).fallback; }
@@ -115,7 +134,8 @@ class mock_service {
     std::string content_type;
     validator::json value;      // a body valid against the declared error schema
     std::string body;           // `value` serialized: used when the live message does not fit
-    bool has_message = false;   // value["message"] may carry the live message
+    bool has_message = false;   // value[message_key] may carry the live message
+    std::string message_key;    // "message" (kibana) or "detail" (openapi: problem+json)
     validator::schema_id schema = validator::no_schema;
   };
   struct prepared_operation {
@@ -132,26 +152,23 @@ class mock_service {
   std::unique_ptr<validator::response_validator> response_validator_;
   std::vector<prepared_operation> operations_;  // by operation index
   fixture_set fixtures_;
+  header_list profile_headers_;
+  std::size_t max_payload_ = 0;
   bool strict_ = false;
   std::function<void(const std::string&)> log_;
 
   void prepare(std::size_t index, validator::diagnostics& problems);
   void answer_valid(const http_request& request, const validator::request_outcome& outcome,
                     http_response& response) const;
-  // Kibana-shaped error body for `status`, valid against the operation's
-  // declared schema for it when there is one.
+  // The profile's error body for `status` (Kibana's or problem+json with `found`),
+  // valid against the operation's declared schema for it when there is one.
   void answer_error(const validator::operation* op, int status, std::string_view message,
-                    http_response& response) const;
+                    const validator::violations& found, http_response& response) const;
+  // What the request check decided, rendered by profile: 302 location, 405 Allow, 401 WWW-Authenticate,
+  // elastic-api-version.
+  void answer_invalid(const validator::request_outcome& outcome, http_response& response) const;
   void check_own_answer(const validator::operation& op, bool request_valid, http_response& response) const;
 };
-
-// Every violation as a JSON array for the `specgate-violations` header, at
-// most `max_bytes` long; when entries must be left out, the last element says
-// how many: {"omitted":N}. Never cut silently.
-std::string violations_header(const validator::violations& found, std::size_t max_bytes = 8192);
-
-// Kibana's error body: {"statusCode":404,"error":"Not Found","message":"Not Found"}.
-std::string kibana_error_body(int status, std::string_view message);
 
 // The seed `Prefer: dynamic=true` generates with: FNV-1a of method, target and body.
 std::uint64_t request_seed(std::string_view method, std::string_view target, std::string_view body);

@@ -71,7 +71,5 @@ struct server_state {
   std::unordered_set<session_base*> sessions_;
 };
 
-// {"statusCode":413,"error":"Payload Too Large","message":"..."}
-std::string kibana_error_body(int status, std::string_view message);
 
 }  // namespace specgate::server::detail

@@ -65,6 +65,8 @@ server::mock_host::build_result build_mock(const mock_options& options, bool* fi
   server::mock_options answer_options;
   answer_options.fixtures = std::move(fixture_files);
   answer_options.strict = strict_flag;
+  answer_options.server_name = options.server_name;
+  answer_options.limits.max_payload = options.max_payload;
   answer_options.log = [](const std::string& line) {
     const std::string text = line + "\n";
     std::fwrite(text.data(), 1, text.size(), stderr);
@@ -124,6 +126,17 @@ int run_mock(const mock_options& options) {
   server_options.threads = options.threads;
   server_options.tls_cert = options.tls_cert;
   server_options.tls_key = options.tls_key;
+  // The server's own limit stays at or above --max-payload: under kibana the request check answers
+  // 413 in Kibana's order (after the route and credentials); beyond the server's limit the body is
+  // not even read, and the host answers in the profile's form.
+  // Under openapi the server's limit is --max-payload itself (problem+json 413).
+  if (host.service()->profile() == validator::profile::openapi)
+    server_options.body_limit = options.max_payload;
+  else
+    server_options.body_limit = std::max(server_options.body_limit, options.max_payload);
+  server_options.own_error = [&host](int status, std::string_view message, server::http_response& res) {
+    host.answer_own_error(status, message, res);
+  };
   server_options.on_complete = [&host, quiet = options.quiet](const server::http_request& req,
                                                               const server::http_response& res,
                                                               std::chrono::microseconds took) {
@@ -136,7 +149,7 @@ int run_mock(const mock_options& options) {
                                                                       : nlohmann::json(std::string(res.operation_id))},
                              {"status", res.status},
                              {"duration_ms", static_cast<double>(took.count()) / 1000.0},
-                             {"violations", res.violation_count}};
+                             {"violations", res.violation_count()}};
       // One write per line: concurrent lines never interleave.
       const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
       std::fwrite(text.data(), 1, text.size(), stderr);
@@ -165,7 +178,8 @@ int run_mock(const mock_options& options) {
   std::string title = root.contains("info") ? root["info"].value("title", "API") : "API";
   const bool tls = !options.tls_cert.empty();
   std::cerr << "specgate: mock of " << title << " (" << mock->contract().operations().size() << " operations from "
-            << spec_name << ") listening on " << (tls ? "https" : "http") << "://"
+            << spec_name << ", profile " << validator::profile_name(mock->profile()) << " ("
+            << validator::profile_reason(options.spec.profile, mock->contract().docs()) << ")) listening on " << (tls ? "https" : "http") << "://"
             << (options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host) << ":"
             << http.port() << " (ready in "
             << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()

@@ -38,6 +38,8 @@ struct mock_options {
   unsigned watch_interval_ms = 500;
   bool cors = false;               // answer preflights, add Access-Control-* headers
   std::size_t journal_size = 1000; // requests kept for GET /__specgate/journal (0 = none)
+  std::size_t max_payload = 1048576;  // request bodies past this: 413 (Kibana's server.maxPayload)
+  std::string server_name;         // kibana profile: kbn-name; empty = the host name
 };
 
 int run_mock(const mock_options& options);

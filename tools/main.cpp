@@ -15,14 +15,28 @@ int main(int argc, char** argv) {
   using namespace specgate::tools;
   CLI::App app{
       "specgate: Kibana's REST API contract (or any OpenAPI 3.0 document) as a mock server and a CI gate.\n"
-      "With no --spec, the embedded Kibana contract (spec/kibana.yaml, 24 operations) is used.",
+      "With no --spec, the embedded Kibana contract (spec/kibana.yaml, 24 operations) is used.\n"
+      "Profiles (--profile, default auto): `kibana` behaves like Kibana (kbn-xsrf on writes, its error body and\n"
+      "headers, /s/{space}, elastic-api-version); `openapi` does only what the document says (RFC 9457\n"
+      "problem+json errors, 405 with Allow, WWW-Authenticate). auto picks kibana for the embedded contract and\n"
+      "Kibana's documents, openapi for any other. See docs/profiles.md.",
       "specgate"};
   app.set_version_flag("--version", std::string("specgate ") + SPECGATE_VERSION);
   app.require_subcommand(1);
 
   spec_source source;
+  std::string profile_text = "auto";
   auto add_spec_options = [&](CLI::App* cmd) {
     cmd->add_option("--spec", source.path, "OpenAPI 3.0 document (YAML or JSON); default: the embedded Kibana contract");
+  };
+  auto add_profile_option = [&](CLI::App* cmd) {
+    cmd->add_option("--profile", profile_text,
+                    "Whose rules: kibana (Kibana's headers, kbn-xsrf, error envelope, spaces, versions), openapi "
+                    "(only what the document says; problem+json errors, 405 + Allow), or auto: kibana when "
+                    "info.title names Kibana or the document declares a kbn-xsrf/elastic-api-version header "
+                    "parameter or an Elastic-Api-Version media type, else openapi")
+        ->check(CLI::IsMember({"auto", "kibana", "openapi"}))
+        ->capture_default_str();
   };
 
   mock_options mock;
@@ -30,8 +44,24 @@ int main(int argc, char** argv) {
   mock_cmd->footer(
       "Admin endpoints (no credentials or kbn-xsrf needed): GET /__specgate/health, GET /__specgate/metrics "
       "(Prometheus text), GET /__specgate/journal?operationId=ID&limit=N (newest first; DELETE clears it), "
-      "GET /__specgate/spec.\nSIGHUP reloads the spec and fixtures; SIGINT/SIGTERM stop gracefully.");
+      "GET /__specgate/spec.\nSIGHUP reloads the spec and fixtures; SIGINT/SIGTERM stop gracefully.\n"
+      "The ready line names the profile and why (\"profile kibana (auto: info.title)\"). Under kibana every answer "
+      "carries kbn-name, kbn-license-sig, x-content-type-options, referrer-policy, permissions-policy, "
+      "cross-origin-opener-policy, content-security-policy and cache-control, JSON goes as "
+      "application/json; charset=utf-8 with elastic-api-version; under openapi errors are "
+      "application/problem+json (or the operation's declared error schema) with the violations listed.");
   add_spec_options(mock_cmd);
+  add_profile_option(mock_cmd);
+  mock_cmd->add_flag("--strict-load", source.strict_load,
+                     "Refuse to serve a document with any error (default: a defect confined to one operation or "
+                     "schema is reported and that operation is served as well as it allows)");
+  mock_cmd->add_option("--max-payload", mock.max_payload,
+                       "Largest request body in bytes (Kibana's server.maxPayload); larger: 413")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 34))
+      ->capture_default_str();
+  mock_cmd->add_option("--server-name", mock.server_name,
+                       "kibana profile: the kbn-name header of every answer (Kibana's server.name); default: the "
+                       "host name");
   mock_cmd->add_option("--host", mock.host, "Address to listen on")->capture_default_str();
   mock_cmd->add_option("--port", mock.port, "Port to listen on (0 = any free port)")->capture_default_str();
   mock_cmd->add_option("--base-path", source.base_path, "Prefix of every route, like Kibana's server.basePath");
@@ -65,6 +95,7 @@ int main(int argc, char** argv) {
   std::string lint_format = "text";
   auto* lint_cmd = app.add_subcommand("lint", "Check the spec itself; print every problem with file:line:col");
   add_spec_options(lint_cmd);
+  add_profile_option(lint_cmd);
   lint_cmd->add_option("--format", lint_format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
 
   auto* spec_cmd = app.add_subcommand("spec", "Print the spec (the embedded Kibana contract unless --spec)");
@@ -74,10 +105,12 @@ int main(int argc, char** argv) {
   bool example_response = false;
   auto* example_cmd = app.add_subcommand("example", "Print the first valid example request body of an operation");
   add_spec_options(example_cmd);
+  add_profile_option(example_cmd);
   example_cmd->add_option("operationId", example_operation, "The operation, by operationId")->required();
   example_cmd->add_flag("--response", example_response, "The success response body the mock serves instead");
 
   CLI11_PARSE(app, argc, argv);
+  source.profile = *specgate::validator::parse_profile_choice(profile_text);  // IsMember checked it
   if (!mock.tls_cert.empty() != !mock.tls_key.empty()) {
     std::fprintf(stderr, "specgate: --tls-cert and --tls-key go together\n");
     return exit_usage;

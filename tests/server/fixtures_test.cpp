@@ -65,7 +65,9 @@ TEST_F(fixtures_of_embedded_contract, a_list_takes_the_operation_from_the_file_n
   auto list = r.fixtures.for_operation(index_of("getCaseTagsDefaultSpace"));
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].status, 200) << "the first declared 2xx by default";
-  EXPECT_EQ(list[0].content_type, "application/json; Elastic-Api-Version=2023-10-31");
+  // Kibana's pair: plain JSON content type, the version in its own header.
+  EXPECT_EQ(list[0].content_type, "application/json; charset=utf-8");
+  EXPECT_EQ(list[0].headers, (header_list{{"elastic-api-version", "2023-10-31"}}));
   EXPECT_EQ(list[0].body, R"(["a","b"])");
   EXPECT_EQ(list[0].origin, "dir/getCaseTagsDefaultSpace.yaml:1");
   EXPECT_EQ(list[1].status, 401);
@@ -79,7 +81,7 @@ TEST_F(fixtures_of_embedded_contract, a_mapping_names_its_operation) {
   ASSERT_TRUE(r.problems.empty()) << problems_text(r);
   auto list = r.fixtures.for_operation(index_of("get-fleet-agents-setup"));
   ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(list[0].headers, (header_list{{"x-trace", "7"}}));
+  EXPECT_EQ(list[0].headers, (header_list{{"x-trace", "7"}, {"elastic-api-version", "2023-10-31"}}));
 }
 
 TEST_F(fixtures_of_embedded_contract, an_unknown_operation_is_an_error_naming_the_file) {
@@ -271,9 +273,10 @@ TEST_F(mock_with_fixtures, a_fixture_whose_conditions_hold_comes_before_the_exam
   auto fixture = get("/api/cases/tags?owner=observability");
   EXPECT_EQ(fixture.status, 200);
   EXPECT_EQ(fixture.body, R"(["observability"])");
-  EXPECT_EQ(fixture.header("content-type"), "application/json; Elastic-Api-Version=2023-10-31");
+  EXPECT_EQ(fixture.header("content-type"), "application/json; charset=utf-8");
   EXPECT_EQ(fixture.header("elastic-api-version"), "2023-10-31");
-  EXPECT_EQ(fixture.header("kbn-name"), "kibana");
+  EXPECT_EQ(fixture.header("kbn-name"), default_server_name()) << "Kibana's headers on fixture answers too";
+  EXPECT_EQ(fixture.header("x-content-type-options"), "nosniff");
 
   auto error_fixture = get("/api/cases/tags", {{"x-deny", "yes"}});
   EXPECT_EQ(error_fixture.status, 401);

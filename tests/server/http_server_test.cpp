@@ -412,7 +412,7 @@ TEST(HttpServer, ContentLengthOverLimitGets413BeforeTheBody) {
   const auto r = c.read_response();
   EXPECT_EQ(status_of(r), 413) << r;
   EXPECT_EQ(body_of(r),
-            R"({"statusCode":413,"error":"Payload Too Large",)"
+            R"({"statusCode":413,"error":"Request Entity Too Large",)"  // Boom's phrase, as Kibana sends it
             R"("message":"Payload content length greater than maximum allowed: 100"})");
   EXPECT_TRUE(c.closed_by_peer());
   EXPECT_EQ(status_of(get(s.port(), "/after")), 200);

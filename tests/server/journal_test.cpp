@@ -79,8 +79,14 @@ TEST(journal, entries_are_bounded_and_credentials_redacted) {
   http_response res;
   res.status = 400;
   res.operation_id = "createCaseDefaultSpace";
-  res.violation_count = 1;
-  res.set_header("specgate-violations", R"([{"location":"header","code":"xsrf"}])");
+  validator::violation xsrf;
+  xsrf.code = "xsrf";
+  xsrf.location = validator::violation_location::header;
+  xsrf.name = "kbn-xsrf";
+  xsrf.message = "Request must contain a kbn-xsrf header.";
+  res.violations.push_back(xsrf);
+  // The journal keeps the data; the header is only its wire form and is never read back.
+  res.set_header("specgate-violations", R"([{"location":"body","code":"not what happened"}])");
   journal jr(2);
   const auto started = std::chrono::system_clock::now();
   jr.add(req, res, std::chrono::microseconds(1500), started);
@@ -98,7 +104,11 @@ TEST(journal, entries_are_bounded_and_credentials_redacted) {
   EXPECT_EQ(e.headers[1].second, "[redacted]");
   EXPECT_EQ(e.headers[2].second, "true");
   EXPECT_EQ(e.headers[3].second.size(), journal::header_value_limit);
+  ASSERT_EQ(e.violations.size(), 1u);
   EXPECT_EQ(e.violations[0]["code"], "xsrf");
+  EXPECT_EQ(e.violations[0]["location"], "header");
+  EXPECT_EQ(e.violations[0]["name"], "kbn-xsrf");
+  EXPECT_EQ(e.violation_count, 1u);
 
   // A slot is reused on the next lap: nothing of the previous entry leaks into it.
   http_request small;
@@ -112,7 +122,8 @@ TEST(journal, entries_are_bounded_and_credentials_redacted) {
   EXPECT_TRUE(reused.headers.empty());
   EXPECT_TRUE(reused.body.empty());
   EXPECT_TRUE(reused.query.empty());
-  EXPECT_TRUE(reused.violations.is_null());
+  EXPECT_TRUE(reused.violations.is_array() && reused.violations.empty());
+  EXPECT_EQ(reused.violation_count, 0u);
 
   const auto j = e.to_json();
   EXPECT_EQ(j["operationId"], "createCaseDefaultSpace");
@@ -133,13 +144,46 @@ TEST(journal, what_the_client_sent_survives_invalid_utf8) {
   req.target = "/api/\xff";
   req.body = "{\"a\":\"\xc3\x28\"}";
   http_response res;
-  res.set_header("specgate-violations", "not json");
+  validator::violation v;
+  v.code = "pattern";
+  v.message = "[request path]: \xff does not match";
+  res.violations.push_back(v);
   journal j;
   j.add(req, res, std::chrono::microseconds(1));
   const auto json = j.entries().front().to_json();
   EXPECT_NO_THROW((void)json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   EXPECT_TRUE(json["operationId"].is_null());
-  EXPECT_EQ(json["violations"], "not json") << "an unparsable header is kept as text";
+  EXPECT_EQ(json["violations"][0]["code"], "pattern");
+}
+
+TEST(journal, keeps_violations_as_data_bounded_with_the_rest_counted) {
+  http_request req;
+  req.method = "POST";
+  req.target = "/api/x";
+  http_response res;
+  res.status = 400;
+  for (std::size_t i = 0; i < journal::violations_limit + 6; ++i) {
+    validator::violation v;
+    v.code = "type";
+    v.instance_pointer = "/" + std::to_string(i);
+    v.message = "m";
+    res.violations.push_back(v);
+  }
+  validator::violation strict;
+  strict.code = "undeclared_status";
+  strict.location = validator::violation_location::status;
+  res.response_violations.push_back(strict);
+  journal j;
+  j.add(req, res, std::chrono::microseconds(1));
+  const auto e = j.entries().front();
+  EXPECT_EQ(e.violation_count, journal::violations_limit + 7);
+  ASSERT_EQ(e.violations.size(), journal::violations_limit + 1);
+  EXPECT_EQ(e.violations[0]["pointer"], "/0");
+  EXPECT_EQ(e.violations.back(), (nlohmann::json{{"omitted", 6}}));
+  const auto out = e.to_json();
+  ASSERT_EQ(out["responseViolations"].size(), 1u);
+  EXPECT_EQ(out["responseViolations"][0]["code"], "undeclared_status");
+  EXPECT_EQ(out["responseViolations"][0]["location"], "status");
 }
 
 TEST(journal, concurrent_writers_readers_and_clears_stay_consistent) {

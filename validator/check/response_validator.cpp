@@ -11,6 +11,25 @@ namespace {
 // A response (from a real Kibana behind the proxy) may nest deeper than a
 // request may; still bounded, so a broken upstream cannot exhaust the stack.
 constexpr std::size_t response_json_depth = 512;
+// Kibana answers JSON as `application/json; charset=utf-8` and states the version in the
+// `elastic-api-version` header; its document writes the pair as one media type key,
+// `application/json; Elastic-Api-Version=2023-10-31` (a documentation artifact). The pair
+// matches the key whose essence and version agree (other parameters: only charset).
+const media_type* kibana_versioned_media(const response& declared, std::string_view content_type,
+                                         std::optional<std::string_view> version) {
+  if (!version) return nullptr;
+  const auto parsed = parse_media_type(content_type);
+  if (!parsed) return nullptr;
+  for (const auto& [name, value] : parsed->second)
+    if (name != "charset") return nullptr;
+  for (const auto& m : declared.content) {
+    if (m.essence != parsed->first) continue;
+    for (const auto& [name, value] : m.parameters)
+      if (name == "elastic-api-version" && iequals(value, trim(*version))) return &m;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 const response* find_response(const operation& op, int status) {
@@ -109,6 +128,8 @@ violations response_validator::check(const operation& op, const response_input& 
         media = &m;
         break;
       }
+  if (!media && content_type && contract_.profile() == profile::kibana)
+    media = kibana_versioned_media(*declared, *content_type, request_validator::find_header(in.headers, "elastic-api-version"));
   if (!media) {
     violation v;
     v.code = "undeclared_content_type";

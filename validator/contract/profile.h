@@ -3,6 +3,7 @@
 // own behaviour (kbn-xsrf, its error envelope and words, spaces, versions,
 // its routing quirks and headers); `openapi` does only what the document says.
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace specgate::validator {
@@ -27,5 +28,9 @@ std::optional<profile_choice> parse_profile_choice(std::string_view text);
 profile detect_profile(const document_set& docs);
 
 profile resolve_profile(profile_choice choice, const document_set& docs);
+
+// Why resolve_profile() decides as it does, for people: "--profile openapi",
+// "auto: info.title", "auto: header parameter kbn-xsrf", "auto: no Kibana marks".
+std::string profile_reason(profile_choice choice, const document_set& docs);
 
 }  // namespace specgate::validator
