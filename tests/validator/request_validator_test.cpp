@@ -111,12 +111,13 @@ TEST_F(request_check, writes_need_kbn_xsrf_even_when_not_declared) {
   EXPECT_TRUE(check("POST", "/api/cases/configure", {api_key, json_type, xsrf}, example_body()).found.empty());
 }
 
-TEST_F(request_check, kibanas_order_security_then_xsrf_then_body) {
+// hapi parses the payload before Kibana's kbn-xsrf check (onPostAuth).
+TEST_F(request_check, kibanas_order_security_then_payload_then_xsrf) {
   auto r = check("POST", "/api/cases/configure", {json_type}, "{");
   ASSERT_EQ(r.found.size(), 3u);
   EXPECT_EQ(r.found[0].location, violation_location::security);
-  EXPECT_EQ(r.found[1].code, "xsrf");
-  EXPECT_EQ(r.found[2].code, "malformed_json");
+  EXPECT_EQ(r.found[1].code, "malformed_json");
+  EXPECT_EQ(r.found[2].code, "xsrf");
   EXPECT_EQ(r.status(), 401);
 }
 
@@ -182,8 +183,12 @@ TEST_F(request_check, every_body_violation_is_collected_in_a_stable_order) {
 }
 
 TEST_F(request_check, missing_and_malformed_bodies) {
-  // Kibana's document (and ours) leaves requestBody.required at its default, false: no body is allowed.
-  EXPECT_TRUE(check("POST", "/api/cases/configure", {api_key, xsrf}).found.empty());
+  // Kibana's document (and ours) leaves requestBody.required at its default, false, but Kibana
+  // validates the route's body schema against the null payload.
+  auto none = check("POST", "/api/cases/configure", {api_key, xsrf});
+  ASSERT_EQ(none.found.size(), 1u);
+  EXPECT_EQ(none.found[0].code, "missing_body");
+  EXPECT_EQ(none.found[0].message, "[request body]: expected a plain object value, but found [null] instead.");
   auto broken = check("POST", "/api/cases/configure", {api_key, xsrf, json_type}, "{\"owner\": ");
   ASSERT_EQ(broken.found.size(), 1u);
   EXPECT_EQ(broken.found[0].code, "malformed_json");
@@ -195,7 +200,8 @@ TEST_F(request_check, missing_and_malformed_bodies) {
   auto huge = check("POST", "/api/cases/configure", {api_key, xsrf, json_type}, R"({"owner": 1e999})");
   ASSERT_EQ(huge.found.size(), 1u);
   EXPECT_EQ(huge.found[0].code, "malformed_json");
-  EXPECT_THAT(huge.found[0].message, HasSubstr("number out of range (byte 11)"));
+  EXPECT_EQ(huge.found[0].message, "Invalid request payload JSON format");  // hapi's words exactly
+  EXPECT_THAT(huge.found[0].found, HasSubstr("byte 11"));
 }
 
 TEST_F(request_check, deeply_nested_json_is_refused_without_recursion) {
@@ -231,7 +237,8 @@ paths:
   auto r = checker.check({"POST", "/api/x", headers, ""});
   ASSERT_EQ(r.found.size(), 1u);
   EXPECT_EQ(r.found[0].code, "missing_body");
-  EXPECT_EQ(r.found[0].message, "[request body]: expected a plain object value, but found [null] instead.");
+  // A document with nothing of Kibana's is served under the openapi profile: OpenAPI's words.
+  EXPECT_EQ(r.found[0].message, "the request body is required (requestBody.required: true) but the request has none");
   EXPECT_EQ(r.status(), 400);
   EXPECT_TRUE(checker.check({"POST", "/api/x", headers, "{}"}).found.empty()) << "no Content-Type: parsed as JSON";
 }

@@ -56,10 +56,23 @@ void request_validator::check_parameters(const operation& op, const request_inpu
   bool query_parsed = false, cookies_parsed = false;
   std::vector<std::string_view> header_values;
 
-  for (const parameter& p : op.parameters) {
-    // A declared kbn-xsrf header is Kibana's XSRF rule, which kbn-version also satisfies; when it
-    // is missing the xsrf check has already said so.
-    if (p.in == param_location::header && iequals(p.name, "kbn-xsrf") && !find_header(in.headers, "kbn-xsrf")) continue;
+  // Kibana validates params, then query (then the body); headers and cookies follow.
+  std::vector<const parameter*> ordered;
+  ordered.reserve(op.parameters.size());
+  for (param_location l : {param_location::path, param_location::query, param_location::header, param_location::cookie})
+    for (const parameter& p : op.parameters)
+      if (p.in == l) ordered.push_back(&p);
+
+  for (const parameter* declared : ordered) {
+    const parameter& p = *declared;
+    if (kibana_ && p.in == param_location::header) {
+      // A declared kbn-xsrf header is Kibana's XSRF rule, which kbn-version also satisfies; when it
+      // is missing the xsrf check has already said so. A declared elastic-api-version is the
+      // version check's: a route without it is served with its oldest version, even when the
+      // document marks it required.
+      if (iequals(p.name, "kbn-xsrf") && !find_header(in.headers, "kbn-xsrf")) continue;
+      if (iequals(p.name, "elastic-api-version")) continue;
+    }
     raw_param_input input;
     input.other_names = p.siblings;
     switch (p.in) {
@@ -120,7 +133,7 @@ void request_validator::check_parameters(const operation& op, const request_inpu
     }
     if (p.schema == no_schema || contract_.schemas().is_valid(p.schema, *decoded.value)) continue;
     const std::string field = std::string(kibana_prefix(p.in)) + "." + p.name;
-    for (auto& e : contract_.schemas().explain(p.schema, *decoded.value)) {
+    for (auto& e : contract_.schemas().explain(p.schema, *decoded.value, field)) {
       violation v;
       v.code = e.keyword.empty() ? "schema" : e.keyword;
       v.location = where(p.in);

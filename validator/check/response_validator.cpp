@@ -90,7 +90,7 @@ violations response_validator::check(const operation& op, const response_input& 
       if (parse_json_text(*value, 1, coerced, error) && coerced.is_primitive() &&
           contract_.schemas().is_valid(h.schema, coerced))
         continue;
-      for (auto& e : contract_.schemas().explain(h.schema, candidate)) {
+      for (auto& e : contract_.schemas().explain(h.schema, candidate, "response headers." + h.name)) {
         violation v;
         v.code = e.keyword.empty() ? "schema" : e.keyword;
         v.location = violation_location::header;
@@ -148,7 +148,7 @@ violations response_validator::check(const operation& op, const response_input& 
   if (media->schema == no_schema) return out;
   auto check_value = [&](const json& value, const std::string& prefix) {
     if (contract_.schemas().is_valid(media->schema, value)) return;
-    for (auto& e : contract_.schemas().explain(media->schema, value)) {
+    for (auto& e : contract_.schemas().explain(media->schema, value, "response body")) {
       violation v;
       v.code = e.keyword.empty() ? "schema" : e.keyword;
       v.location = violation_location::body;

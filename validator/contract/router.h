@@ -41,6 +41,8 @@ class router {
 
   // Strips `base_path` ("" or "/kibana") before matching; requests outside it do not match.
   void set_base_path(std::string base_path);
+  const std::string& base_path() const { return base_path_; }
+  bool spaces() const { return spaces_; }
 
   // Kibana spaces: /s/{space_id}/api/... routes to /api/... (off by default).
   void set_spaces(bool on) { spaces_ = on; }

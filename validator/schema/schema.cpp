@@ -1055,7 +1055,8 @@ class explainer {
     schema_error error;
   };
 
-  explainer(const json& definitions, const pattern_table& patterns) : definitions_(definitions), patterns_(patterns) {}
+  explainer(const json& definitions, const pattern_table& patterns, std::string_view field)
+      : definitions_(definitions), patterns_(patterns), field_(field) {}
 
   // True when `v` is valid against `s`. With `out`, collects every error;
   // without, stops at the first.
@@ -1405,30 +1406,75 @@ class explainer {
     return "any";
   }
 
-  // anyOf (and oneOf matching nothing): valid when a branch is; otherwise the
-  // errors of the closest branch among those admitting the value's type, or
-  // one type error listing every branch's types.
+  // anyOf and oneOf matching nothing: valid when a branch is. Otherwise one
+  // error in Kibana's form (@kbn/config-schema's union type):
+  //   types that failed validation:
+  //   - [field.p.0]: <branch 0's first failure>
+  //   - [field.p.1]: ...
+  // with the branch index after the union's own path and nested unions
+  // indented one space per level. A single branch, and the nullable wrapper
+  // (anyOf [null, schema], a translation artifact), report the closest
+  // branch's errors instead.
   bool alternatives(const json& list, const json& v, const std::string& at, const char* keyword,
                     std::vector<found>* out, int depth) {
     for (const auto& branch : list)
       if (walk(branch, v, std::string(), nullptr, depth + 1)) return true;
     if (!out) return false;
-    std::optional<std::vector<found>> best;
     std::vector<std::string> types;
     bool any_type = false;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      auto admitted = root_types(list[i]);
+    for (const auto& branch : list) {
+      auto admitted = root_types(branch);
       if (!admitted) any_type = true;
       else
         for (const auto& t : *admitted)
           if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+    }
+    const std::string expected = !any_type && !types.empty() ? join(types, " | ") : "one of the allowed schemas";
+    if (budget_ == 0) {  // a hostile value against nested alternatives: say less, stay fast
+      fail(out, at, keyword, expected, std::string(found_type(v)), "expected value to match one of the allowed schemas");
+      return false;
+    }
+    // One branch says its own failure (@kbn/config-schema's union of one type does the same).
+    if (list.size() == 1 || is_nullable_wrapper(list)) return closest_branch(list, v, at, keyword, expected, out, depth);
+
+    std::string own_pointer;
+    for (const auto& t : tokens_) own_pointer = pointer_append(own_pointer, t);
+    std::string message = "types that failed validation:";
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      std::vector<found> errors;
+      walk(list[i], v, at + "/" + keyword + "/" + std::to_string(i), &errors, depth + 1);
+      std::vector<schema_error> first = finish(std::move(errors));
+      std::string line_pointer = pointer_append(own_pointer, std::to_string(i));
+      std::string text = "no value is allowed here";
+      if (!first.empty()) {
+        line_pointer += std::string_view(first.front().instance_pointer).substr(own_pointer.size());
+        text = std::move(first.front().message);
+      }
+      // A nested union's own lines sit one level deeper.
+      for (std::size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', nl + 2)) text.insert(nl + 1, " ");
+      message += "\n- [" + kibana_field(field_, line_pointer) + "]: " + text;
+    }
+    fail(out, at + "/" + keyword, keyword, expected, std::string(found_type(v)), std::move(message));
+    return false;
+  }
+
+  // anyOf [{type: null}, schema], as `nullable` is translated.
+  static bool is_nullable_wrapper(const json& list) {
+    if (list.size() != 2 || !list[0].is_object()) return false;
+    auto type = list[0].find("type");
+    auto at = list[0].find(at_key);
+    return type != list[0].end() && *type == "null" && at != list[0].end() && at->is_string() &&
+           at->get_ref<const std::string&>().ends_with("/nullable");
+  }
+
+  // The errors of the closest branch among those admitting the value's type, or one type error.
+  bool closest_branch(const json& list, const json& v, const std::string& at, const char* keyword,
+                      const std::string& expected, std::vector<found>* out, int depth) {
+    std::optional<std::vector<found>> best;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      auto admitted = root_types(list[i]);
       if (admitted && std::none_of(admitted->begin(), admitted->end(), [&](const std::string& t) { return type_accepts(t, v); }))
         continue;
-      if (budget_ == 0) {  // a hostile value against nested alternatives: say less, stay fast
-        best.reset();
-        any_type = true;
-        break;
-      }
       std::vector<found> errors;
       walk(list[i], v, at + "/" + keyword + "/" + std::to_string(i), &errors, depth + 1);
       if (!best || errors.size() < best->size()) best = std::move(errors);
@@ -1437,14 +1483,10 @@ class explainer {
       for (auto& f : *best) out->push_back(std::move(f));
       return false;
     }
-    if (!any_type && !types.empty()) {
-      const std::string expected = join(types, " | ");
-      fail(out, at, keyword, expected, std::string(found_type(v)),
-           "expected value of type [" + expected + "] but got [" + std::string(found_type(v)) + "]");
-    } else {
-      fail(out, at, keyword, "one of the allowed schemas", std::string(found_type(v)),
-           "expected value to match one of the allowed schemas");
-    }
+    fail(out, at, keyword, expected, std::string(found_type(v)),
+         expected == "one of the allowed schemas"
+             ? "expected value to match one of the allowed schemas"
+             : "expected value of type [" + expected + "] but got [" + std::string(found_type(v)) + "]");
     return false;
   }
 
@@ -1479,6 +1521,7 @@ class explainer {
 
   const json& definitions_;
   const pattern_table& patterns_;
+  std::string_view field_;  // Kibana's name of the value's place ("request body"), for union lines
   std::unordered_map<std::pair<const json*, const json*>, bool, pair_hash> valid_;
   std::size_t budget_ = 100000;  // detailed node visits before alternatives stop looking for the closest branch
   std::vector<std::string> tokens_;
@@ -1525,12 +1568,23 @@ bool schema_registry::is_valid(schema_id id, const json& value) const {
   return checker.check(*e.subschema, value);
 }
 
-std::vector<schema_error> schema_registry::explain(schema_id id, const json& value) const {
+std::string kibana_field(std::string_view prefix, std::string_view instance_pointer) {
+  std::string out(prefix);
+  auto tokens = split_pointer(instance_pointer);
+  if (!tokens) return out;
+  for (const auto& t : *tokens) {
+    if (!out.empty()) out += '.';
+    out += t;
+  }
+  return out;
+}
+
+std::vector<schema_error> schema_registry::explain(schema_id id, const json& value, std::string_view field) const {
   const impl::entry& e = impl_->entries.at(id);
   if (!e.subschema || is_valid(id, value)) return {};
   const json& definitions = std::as_const(impl_->root).at("definitions");
   const json* s = &definitions.at("t" + std::to_string(e.location));
-  explainer walker(definitions, impl_->patterns);
+  explainer walker(definitions, impl_->patterns, field);
   std::vector<explainer::found> found;
   walker.walk(*s, value, std::string(), &found);
   std::vector<schema_error> errors = walker.finish(std::move(found));

@@ -88,6 +88,11 @@ struct schema_error {
   std::string found;             // short: "number", "undefined", "0"; never the value itself
 };
 
+// Kibana's wording for where a value sits: "request body.connector.type",
+// "request query.page" (instance pointer "/connector/type" -> ".connector.type");
+// with an empty prefix just the path ("connector.type").
+std::string kibana_field(std::string_view prefix, std::string_view instance_pointer);
+
 class schema_registry {
  public:
   explicit schema_registry(const document_set& docs);
@@ -117,7 +122,9 @@ class schema_registry {
   // order — nlohmann's, i.e. sorted keys — then keyword). Empty exactly when
   // is_valid() is true. Meant for the error path: run it after is_valid()
   // failed.
-  std::vector<schema_error> explain(schema_id id, const json& value) const;
+  // `field` is Kibana's name of where the value sits ("request body", "request query.tags"):
+  // a union's message names each branch's failure with it ("- [request body.a.1]: ...").
+  std::vector<schema_error> explain(schema_id id, const json& value, std::string_view field = {}) const;
 
  private:
   struct impl;
