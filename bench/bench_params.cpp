@@ -54,7 +54,11 @@ const shapes& bench_shapes() {
     s.docs = loaded.docs;
     auto make = [&](const char* name) {
       const std::string ptr = std::string("/components/schemas/") + name;
-      return make_param_shape(*s.docs, s.docs->root(), s.docs->root().find(ptr), ptr);
+      const document_set& docs = *s.docs;
+      const schema_resolver refs = [&docs](const document& d, const json* n, std::string p) {
+        return docs.deref(d, n, std::move(p));
+      };
+      return make_param_shape(refs, s.docs->root(), s.docs->root().find(ptr), ptr);
     };
     s.integer = make("int");
     s.int_array = make("int_array");

@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <deque>
 
 #include <nlohmann/json.hpp>
 
@@ -78,6 +79,75 @@ validator::violation mock_violation(std::string code, std::string name, std::str
   v.message = std::move(message);
   v.status = status;
   return v;
+}
+
+// Generated data for `schema` that matches exactly one branch of every oneOf
+// it passes through (schema.h, the strict reading), or nullopt. The static
+// value first; where it matches several branches of a oneOf, that oneOf's
+// branches in turn, then the same with optional properties included (an
+// optional property often tells branches apart); at most max_attempts values.
+std::optional<json> strictly_valid_data(const validator::contract& c, validator::schema_id schema,
+                                        const validator::document& doc, const json& node, const std::string& pointer) {
+  constexpr std::size_t max_attempts = 16;
+  const auto& schemas = c.schemas();
+  std::deque<validator::generate_options> todo(1);
+  std::vector<std::pair<bool, std::vector<std::pair<const json*, std::size_t>>>> tried;
+  auto push = [&](validator::generate_options o) {
+    std::sort(o.branch_choices.begin(), o.branch_choices.end());
+    std::pair<bool, std::vector<std::pair<const json*, std::size_t>>> key{o.required_only, o.branch_choices};
+    if (std::find(tried.begin(), tried.end(), key) != tried.end()) return;
+    tried.push_back(std::move(key));
+    todo.push_back(std::move(o));
+  };
+  tried.push_back({true, {}});
+  for (std::size_t attempt = 0; attempt < max_attempts && !todo.empty(); ++attempt) {
+    validator::generate_options o = std::move(todo.front());
+    todo.pop_front();
+    json value = validator::generate_value(c.docs(), doc, node, pointer, o);
+    if (!schemas.is_valid(schema, value)) continue;
+    const auto overlaps = schemas.one_of_overlaps(schema, value);
+    if (overlaps.empty()) {
+      if (schemas.is_strictly_valid(schema, value)) return value;
+      continue;
+    }
+    const auto& first = overlaps.front();
+    const json* list = first.doc ? first.doc->find(first.pointer) : nullptr;
+    if (list && list->is_array()) {
+      for (std::size_t k = 0; k < list->size(); ++k) {
+        validator::generate_options next = o;
+        auto chosen = std::find_if(next.branch_choices.begin(), next.branch_choices.end(),
+                                   [&](const auto& choice) { return choice.first == list; });
+        if (chosen != next.branch_choices.end()) chosen->second = k;
+        else next.branch_choices.emplace_back(list, k);
+        push(std::move(next));
+      }
+    }
+    if (o.required_only) {
+      o.required_only = false;
+      push(std::move(o));
+    }
+  }
+  return std::nullopt;
+}
+
+// The warning for an answer valid only as anyOf: where, and which branches overlap.
+void report_loose(validator::diagnostics& problems, const validator::operation& op, const validator::response& r,
+                  const validator::media_type& m, const std::vector<validator::one_of_overlap>& overlaps,
+                  const std::string& source) {
+  std::string what = "the answer of " + op.operation_id + " " + r.status + " (" + m.key + ") is valid only as anyOf: " +
+                     "no example and no generated data matches exactly one branch of every oneOf; serving " + source;
+  if (overlaps.empty()) {
+    problems.push_back(m.doc->make_diagnostic(m.pointer, std::move(what), validator::severity::warning));
+    return;
+  }
+  const auto& o = overlaps.front();
+  std::string branches;
+  for (std::size_t b : o.branches) branches += (branches.empty() ? "#" : ", #") + std::to_string(b);
+  what += ", which matches branches " + branches + " of the oneOf at " + o.schema_pointer + " (at " +
+          (o.instance_pointer.empty() ? std::string("the body itself") : "body " + o.instance_pointer) + ")";
+  const validator::document& where = o.doc && o.doc->find(o.pointer) ? *o.doc : *m.doc;
+  problems.push_back(where.make_diagnostic(&where == o.doc ? o.pointer : m.pointer, std::move(what),
+                                           validator::severity::warning));
 }
 
 }  // namespace
@@ -303,11 +373,23 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
       prepared_media pm;
       pm.media = m;
       pm.content_type = content_type_for(*m, c.profile());
+      // Answers hold under the strictest reading where they can (schema.h):
+      // exactly one branch of every oneOf they pass through.
+      const bool strict_matters =
+          m->schema != validator::no_schema && is_json_media(m->essence) && schemas.reaches_one_of(m->schema);
+      std::optional<prepared_body> loose;  // the first valid example, when none holds strictly
+      const json* loose_value = nullptr;
       for (const auto& ex : m->examples) {
         std::string body = serialize_body(*m, *ex.value);
         validator::violations why;
         if (servable(pr.status, pr.headers, m, pm.content_type, body, &why)) {
           pm.examples.push_back({ex.name, std::move(body), "example '" + ex.name + "'"});
+          if (!pm.fallback && (!strict_matters || schemas.is_strictly_valid(m->schema, *ex.value))) {
+            pm.fallback = pm.examples.back();
+          } else if (!pm.fallback && !loose) {
+            loose = pm.examples.back();
+            loose_value = ex.value;
+          }
         } else {
           pm.invalid_examples.push_back(ex.name);
           problems.push_back(m->doc->make_diagnostic(
@@ -316,15 +398,38 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
               validator::severity::warning));
         }
       }
-      if (!pm.examples.empty()) {
-        pm.fallback = pm.examples.front();
+      // An example valid only as anyOf: generated data that holds strictly beats it.
+      std::optional<json> strict_generated;
+      if (!pm.fallback && loose) {
+        const std::string schema_ptr = m->pointer + "/schema";
+        if (const json* schema_node = m->doc->find(schema_ptr))
+          strict_generated = strictly_valid_data(c, m->schema, *m->doc, *schema_node, schema_ptr);
+        if (strict_generated) {
+          std::string body = serialize_body(*m, *strict_generated);
+          if (servable(pr.status, pr.headers, m, pm.content_type, body, nullptr))
+            pm.fallback = prepared_body{"", std::move(body), "generated"};
+        }
+        if (!pm.fallback) {
+          pm.fallback = loose;
+          report_loose(problems, op, r, *m, schemas.one_of_overlaps(m->schema, *loose_value), loose->source);
+        }
+      }
+      if (pm.fallback) {
+        // chosen above
       } else if (m->schema == validator::no_schema) {
         pm.fallback = prepared_body{"", is_json_media(m->essence) ? "{}" : "", "no schema"};
       } else {
         const std::string schema_ptr = m->pointer + "/schema";
         json generated;
-        if (const json* schema_node = m->doc->find(schema_ptr))
+        if (const json* schema_node = m->doc->find(schema_ptr)) {
           generated = validator::generate_value(c.docs(), *m->doc, *schema_node, schema_ptr);
+          if (strict_matters && schemas.is_valid(m->schema, generated) && !schemas.is_strictly_valid(m->schema, generated)) {
+            if (auto strict = strictly_valid_data(c, m->schema, *m->doc, *schema_node, schema_ptr))
+              generated = std::move(*strict);
+            else
+              report_loose(problems, op, r, *m, schemas.one_of_overlaps(m->schema, generated), "generated data");
+          }
+        }
         std::string body = serialize_body(*m, generated);
         validator::violations why;
         if (servable(pr.status, pr.headers, m, pm.content_type, body, &why)) {

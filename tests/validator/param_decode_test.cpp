@@ -15,6 +15,11 @@ namespace {
 
 namespace jt = json_types;
 
+// The shape builder's $ref resolver, as the contract builder makes it.
+schema_resolver resolver_of(const document_set& docs) {
+  return [&docs](const document& d, const json* n, std::string p) { return docs.deref(d, n, std::move(p)); };
+}
+
 // Schemas the tests decode against, as components of one small document.
 constexpr const char* schemas_yaml = R"(
 openapi: 3.0.3
@@ -83,8 +88,10 @@ class param_decode_test : public ::testing::Test {
     const std::string pointer = "/components/schemas/" + name;
     const json* node = docs_->root().find(pointer);
     EXPECT_TRUE(node) << name;
-    return make_param_shape(*docs_, docs_->root(), node, pointer);
+    return make_param_shape(refs(), docs_->root(), node, pointer);
   }
+  // What the contract builder hands the shape builder: the document set's deref.
+  static schema_resolver refs() { return resolver_of(*docs_); }
 
   static std::shared_ptr<const document_set> docs_;
 };
@@ -136,20 +143,20 @@ TEST_F(param_decode_test, shapes_follow_refs_all_of_one_of_any_of) {
   EXPECT_EQ(meta.property("hostStatuses")->types, jt::array);
   EXPECT_EQ(meta.property("hostStatuses")->items, jt::string);
 
-  EXPECT_EQ(make_param_shape(*docs_, docs_->root(), nullptr, "").types, jt::any);
+  EXPECT_EQ(make_param_shape(refs(), docs_->root(), nullptr, "").types, jt::any);
 }
 
 TEST_F(param_decode_test, parameter_object_shapes_with_schema_or_content) {
   const json p1 = j(R"({"name": "a", "in": "query", "schema": {"type": "integer"}})");
-  EXPECT_EQ(make_parameter_shape(*docs_, docs_->root(), p1, "/x").types, jt::integer);
+  EXPECT_EQ(make_parameter_shape(refs(), docs_->root(), p1, "/x").types, jt::integer);
   const json p2 = j(R"({"name": "a", "in": "query", "content": {"application/json": {"schema": {"type": "object"}}}})");
-  const param_shape s2 = make_parameter_shape(*docs_, docs_->root(), p2, "/x");
+  const param_shape s2 = make_parameter_shape(refs(), docs_->root(), p2, "/x");
   EXPECT_TRUE(s2.content_json);
   EXPECT_EQ(s2.types, jt::object);
   const json p3 = j(R"({"name": "a", "in": "query", "content": {"text/plain": {}}})");
-  EXPECT_TRUE(make_parameter_shape(*docs_, docs_->root(), p3, "/x").content_text);
+  EXPECT_TRUE(make_parameter_shape(refs(), docs_->root(), p3, "/x").content_text);
   const json p4 = j(R"({"name": "a", "in": "query", "content": {"application/vnd.x+json; v=1": {}}})");
-  EXPECT_TRUE(make_parameter_shape(*docs_, docs_->root(), p4, "/x").content_json);
+  EXPECT_TRUE(make_parameter_shape(refs(), docs_->root(), p4, "/x").content_json);
 }
 
 // ------------------------------------------------------------------ parsers
@@ -488,7 +495,7 @@ TEST_F(param_decode_test, other_parameters_keys_are_not_gathered_as_additional_p
 
 TEST_F(param_decode_test, content_parameters_hold_json_text) {
   const json p = j(R"({"name": "filter", "in": "query", "content": {"application/json": {"schema": {"type": "object"}}}})");
-  const param_shape s = make_parameter_shape(*docs_, docs_->root(), p, "/p");
+  const param_shape s = make_parameter_shape(refs(), docs_->root(), p, "/p");
   auto pairs = parse_query(R"(filter={"a":[1,2]})");
   raw_param_input input;
   input.pairs = pairs.pairs;
@@ -517,7 +524,7 @@ TEST_F(param_decode_test, content_parameters_hold_json_text) {
   const json t = j(R"({"name": "q", "in": "query", "content": {"text/plain": {}}})");
   pairs = parse_query("q=1");
   input.pairs = pairs.pairs;
-  r = decode_parameter(make_parameter_shape(*docs_, docs_->root(), t, "/t"), "form", true, query, "q", input);
+  r = decode_parameter(make_parameter_shape(refs(), docs_->root(), t, "/t"), "form", true, query, "q", input);
   ASSERT_TRUE(r.value);
   EXPECT_EQ(*r.value, "1");
 }
@@ -589,7 +596,7 @@ TEST(param_decode_kibana, every_parameter_of_the_document) {
                                                std::to_string(i));
         const resolved_node r = docs.deref(doc, &params[i], ptr);
         ASSERT_TRUE(r.node) << ptr;
-        keep.push_back(make_parameter_shape(docs, *r.doc, *r.node, r.pointer));
+        keep.push_back(make_parameter_shape(resolver_of(docs), *r.doc, *r.node, r.pointer));
         ++count;
         typed += keep.back().types != jt::any;
         if (path.key() == "/api/endpoint/metadata" && op.key() == "get" && (*r.node)["name"] == "query")

@@ -280,6 +280,61 @@ TEST(schema, read_only_and_write_only_per_direction) {
   EXPECT_FALSE(s.is_valid(spec.response, json::parse(R"({"secret":"s","name":"n"})")));
 }
 
+// ------------------------------------------------------------------ the strict reading of oneOf
+
+TEST(schema, strict_reading_wants_exactly_one_oneof_branch_and_names_the_overlap) {
+  // Branch 0 takes any object, branch 1 objects whose `a` is a string, branch 2 numbers.
+  auto spec = compile(
+      R"({"type": "object", "properties": {"pet": {"$ref": "#/components/schemas/Pet"}, "plain": {"type": "string"}}})",
+      R"({"Pet": {"oneOf": [{"type": "object"}, {"type": "object", "properties": {"a": {"type": "string"}}}, {"type": "number"}]}})");
+  ASSERT_TRUE(spec.built.value) << problems_text(spec.built.problems);
+  const schema_registry& s = spec.schemas();
+  EXPECT_TRUE(s.reaches_one_of(spec.request)) << "through the $ref";
+  const json overlapping = json::parse(R"({"pet": {"a": "x"}})");
+  const json single_object = json::parse(R"({"pet": {"a": 1}})");
+  const json single_number = json::parse(R"({"pet": 3})");
+  // anyOf semantics for the checks: all three are valid.
+  EXPECT_TRUE(s.is_valid(spec.request, overlapping));
+  EXPECT_TRUE(s.explain(spec.request, overlapping).empty());
+  EXPECT_TRUE(s.is_valid(spec.request, single_object));
+  // The strict reading: only the ones matching exactly one branch.
+  EXPECT_FALSE(s.is_strictly_valid(spec.request, overlapping));
+  EXPECT_TRUE(s.is_strictly_valid(spec.request, single_object));
+  EXPECT_TRUE(s.is_strictly_valid(spec.request, single_number));
+  EXPECT_FALSE(s.is_strictly_valid(spec.request, json::parse(R"({"pet": "no branch"})"))) << "invalid stays invalid";
+  EXPECT_TRUE(s.one_of_overlaps(spec.request, single_object).empty());
+
+  const auto overlaps = s.one_of_overlaps(spec.request, overlapping);
+  ASSERT_EQ(overlaps.size(), 1u);
+  EXPECT_EQ(overlaps[0].instance_pointer, "/pet");
+  EXPECT_EQ(overlaps[0].schema_pointer, "#/components/schemas/Pet/oneOf");
+  EXPECT_EQ(overlaps[0].pointer, "/components/schemas/Pet/oneOf");
+  ASSERT_NE(overlaps[0].doc, nullptr);
+  EXPECT_EQ(overlaps[0].doc->find(overlaps[0].pointer), spec.built.value->docs().root().find("/components/schemas/Pet/oneOf"));
+  EXPECT_EQ(overlaps[0].branches, (std::vector<std::size_t>{0, 1}));
+}
+
+TEST(schema, strict_reading_looks_inside_branches_and_ignores_schemas_without_oneof) {
+  // The outer oneOf separates by type; inside the object branch an inline oneOf overlaps.
+  auto spec = compile(
+      R"({"oneOf": [{"type": "string"}, {"type": "object", "properties": {"v": {"oneOf": [{"type": "integer"}, {"type": "number"}]}}}]})");
+  ASSERT_TRUE(spec.built.value) << problems_text(spec.built.problems);
+  const schema_registry& s = spec.schemas();
+  EXPECT_TRUE(s.is_strictly_valid(spec.request, json::parse(R"({"v": 1.5})")));
+  EXPECT_TRUE(s.is_valid(spec.request, json::parse(R"({"v": 2})")));
+  EXPECT_FALSE(s.is_strictly_valid(spec.request, json::parse(R"({"v": 2})"))) << "2 is an integer and a number";
+  const auto overlaps = s.one_of_overlaps(spec.request, json::parse(R"({"v": 2})"));
+  ASSERT_EQ(overlaps.size(), 1u);
+  EXPECT_EQ(overlaps[0].schema_pointer, "#/paths/~1x/post/requestBody/content/application~1json/schema/oneOf/1/properties/v/oneOf");
+  EXPECT_EQ(overlaps[0].instance_pointer, "/v");
+  EXPECT_EQ(overlaps[0].branches, (std::vector<std::size_t>{0, 1}));
+
+  auto plain = compile(R"({"type": "object", "properties": {"v": {"anyOf": [{"type": "integer"}, {"type": "number"}]}}})");
+  ASSERT_TRUE(plain.built.value);
+  EXPECT_FALSE(plain.schemas().reaches_one_of(plain.request));
+  EXPECT_TRUE(plain.schemas().is_strictly_valid(plain.request, json::parse(R"({"v": 2})"))) << "anyOf is anyOf";
+}
+
 // ------------------------------------------------------------------ load diagnostics
 
 TEST(schema, reports_defects_unknown_formats_and_unenforced_patterns) {

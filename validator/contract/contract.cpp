@@ -179,7 +179,9 @@ struct contract_builder {
       if (auto schema = value.find("schema"); schema != value.end()) {
         m.schema = out.schemas_->add(doc, pointer_append(m.pointer, "schema"), dir);
         if (m.essence == "application/x-www-form-urlencoded" || m.essence == "multipart/form-data")
-          m.form_shape = make_param_shape(docs, doc, &*schema, pointer_append(m.pointer, "schema"));
+          m.form_shape = make_param_shape(
+              [this](const document& d, const json* n, std::string p) { return docs.deref(d, n, std::move(p)); }, doc,
+              &*schema, pointer_append(m.pointer, "schema"));
       }
       if (m.essence == "application/x-www-form-urlencoded" || m.essence == "multipart/form-data")
         m.form_encodings = collect_form_encodings(value);
@@ -280,7 +282,9 @@ struct contract_builder {
     param.style = style != p.end() && style->is_string() ? style->get<std::string>() : default_style;
     auto explode = p.find("explode");
     param.explode = explode != p.end() && explode->is_boolean() ? explode->get<bool>() : param.style == "form";
-    param.shape = make_parameter_shape(docs, *r->doc, p, r->pointer);
+    param.shape = make_parameter_shape(
+        [this](const document& d, const json* n, std::string ptr) { return docs.deref(d, n, std::move(ptr)); },
+        *r->doc, p, r->pointer);
     if (auto problem = check_param_style(param.shape, param.in, param.style, param.explode))
       warn(*r->doc, r->pointer, "parameter '" + param.name + "': " + *problem);
     if (p.contains("schema")) {

@@ -7,7 +7,6 @@
 
 #include "validator/contract/contract.h"
 #include "validator/document/json_text.h"
-#include "validator/document/loader.h"
 #include "validator/text_util.h"
 
 namespace specgate::validator {
@@ -66,14 +65,14 @@ value_shape* find_property(property_list& props, std::string_view name) {
 
 class shape_builder {
  public:
-  explicit shape_builder(const document_set& docs) : docs_(docs) {}
+  explicit shape_builder(const schema_resolver& resolve) : resolve_(resolve) {}
 
   // level 0: a parameter (types, items, properties); 1: a property (types,
   // items); 2: an item (types only).
   node_shape visit(const document& doc, const json* node, const std::string& pointer, int level, int depth) {
     node_shape r;
     if (node == nullptr || depth > max_depth || ++visits_ > max_visits) return r;
-    const resolved_node res = docs_.deref(doc, node, pointer);
+    const resolved_node res = resolve_(doc, node, pointer);
     if (res.node == nullptr || res.doc == nullptr || !res.node->is_object()) return r;
     const json& s = *res.node;
 
@@ -194,7 +193,7 @@ class shape_builder {
  private:
   static constexpr int max_depth = 32;
   static constexpr int max_visits = 4096;
-  const document_set& docs_;
+  const schema_resolver& resolve_;
   int visits_ = 0;
 };
 
@@ -858,25 +857,25 @@ const value_shape* param_shape::property(std::string_view name) const {
   return it != properties.end() && it->first == name ? &it->second : nullptr;
 }
 
-param_shape make_param_shape(const document_set& docs, const document& doc, const json* schema_node,
+param_shape make_param_shape(const schema_resolver& resolve, const document& doc, const json* schema_node,
                              const std::string& pointer) {
-  if (schema_node == nullptr) return {};
-  shape_builder b(docs);
+  if (schema_node == nullptr || !resolve) return {};
+  shape_builder b(resolve);
   return to_param_shape(b.visit(doc, schema_node, pointer, 0, 0));
 }
 
-param_shape make_parameter_shape(const document_set& docs, const document& doc, const json& parameter_object,
+param_shape make_parameter_shape(const schema_resolver& resolve, const document& doc, const json& parameter_object,
                                  const std::string& pointer) {
   if (!parameter_object.is_object()) return {};
   if (auto s = parameter_object.find("schema"); s != parameter_object.end())
-    return make_param_shape(docs, doc, &*s, pointer_append(pointer, "schema"));
+    return make_param_shape(resolve, doc, &*s, pointer_append(pointer, "schema"));
   auto content = parameter_object.find("content");
   if (content == parameter_object.end() || !content->is_object() || content->size() != 1) return {};
   auto media = content->begin();
   param_shape out;
   if (media->is_object())
     if (auto s = media->find("schema"); s != media->end())
-      out = make_param_shape(docs, doc, &*s,
+      out = make_param_shape(resolve, doc, &*s,
                              pointer_append(pointer_append(pointer_append(pointer, "content"), media.key()), "schema"));
   if (is_json_media_type(media.key()))
     out.content_json = true;

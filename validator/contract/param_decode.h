@@ -48,6 +48,7 @@
 //  - Empty values: `?a=` and `?a` give "" (a primitive, so an integer schema
 //    reports a type error); for an array or object shape they give [] / {}.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,7 +60,6 @@
 
 namespace specgate::validator {
 
-class document_set;
 struct parameter;
 enum class param_location;  // defined in contract.h
 
@@ -105,17 +105,24 @@ struct param_shape {
   const value_shape* property(std::string_view name) const;
 };
 
+// How the shape builder follows $refs: given a node of `doc` at `pointer`,
+// the node it stands for (itself when it is no $ref; chains followed), with
+// its document and pointer; node null when it cannot be resolved. The
+// contract builder hands in its document set's deref, so decoding needs
+// nothing from the loader.
+using schema_resolver = std::function<resolved_node(const document& doc, const json* node, std::string pointer)>;
+
 // Shape of a Schema Object. `schema_node` may be null (unknown shape) or a
 // $ref; `pointer` is its JSON Pointer in `doc`. Never fails: whatever cannot
 // be understood (unresolvable $ref, a misspelt `type`, a $ref loop) widens
 // the shape to "any".
-param_shape make_param_shape(const document_set& docs, const document& doc, const json* schema_node,
+param_shape make_param_shape(const schema_resolver& resolve, const document& doc, const json* schema_node,
                              const std::string& pointer);
 
 // Shape of a Parameter Object (already dereferenced): from its `schema`, or
 // from its `content` (exactly one media type; JSON media types -
 // application/json and */*+json - set content_json).
-param_shape make_parameter_shape(const document_set& docs, const document& doc, const json& parameter_object,
+param_shape make_parameter_shape(const schema_resolver& resolve, const document& doc, const json& parameter_object,
                                  const std::string& pointer);
 
 // One key/value pair of a query string or Cookie header, decoded.

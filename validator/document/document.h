@@ -58,6 +58,14 @@ class document {
   source_position root_position_;
 };
 
+// A node found by following a $ref (document_set::deref in loader.h): the
+// file it lives in, the node, and its JSON Pointer inside that file.
+struct resolved_node {
+  const document* doc = nullptr;
+  const json* node = nullptr;
+  std::string pointer;
+};
+
 struct parse_result {
   std::shared_ptr<const document> doc;  // null when the text could not be parsed at all
   diagnostics problems;

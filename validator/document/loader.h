@@ -23,14 +23,6 @@
 
 namespace specgate::validator {
 
-// A node found by following a $ref: the file it lives in, the node, and its
-// JSON Pointer inside that file.
-struct resolved_node {
-  const document* doc = nullptr;
-  const json* node = nullptr;
-  std::string pointer;
-};
-
 class document_set {
  public:
   // The entry document is documents()[0].

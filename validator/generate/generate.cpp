@@ -880,7 +880,10 @@ class generator {
     for (const char* key : {"oneOf", "anyOf"}) {
       auto list = s.find(key);
       if (list == s.end() || !list->is_array() || list->empty()) continue;
-      const std::size_t index = choose_branch(*sdoc, *list, vary ? r.below(list->size()) : 0, out);
+      std::size_t start = vary ? r.below(list->size()) : 0;
+      for (const auto& [node, branch] : opt_.branch_choices)
+        if (node == &*list) start = branch % list->size();
+      const std::size_t index = choose_branch(*sdoc, *list, start, out);
       if (dispatched && std::string_view(dispatched) == key) {
         const std::string property = (*disc)["propertyName"].get<std::string>();
         if (auto value = discriminator_key(*sdoc, *disc, property, *list, index)) {

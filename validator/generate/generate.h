@@ -37,9 +37,9 @@
 // other key, also across an allOf as the validator reads it; a schema
 // applies to every property a member does not declare); allOf (members
 // merged: union of properties and required, constraints intersected);
-// oneOf/anyOf (one branch each; with a discriminator, the property is set to
-// the chosen branch's mapping key, else its enum value, else its schema
-// name); `not` is ignored.
+// oneOf/anyOf (one branch each, options.branch_choices first; with a
+// discriminator, the property is set to the chosen branch's mapping key,
+// else its enum value, else its schema name); `not` is ignored.
 //
 // Bounded, whatever the schema: beyond max_depth levels optional properties
 // are dropped, a nullable value is null and arrays get minItems items; after
@@ -55,6 +55,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "validator/document/document.h"
 #include "validator/schema/schema.h"
@@ -73,6 +75,12 @@ struct generate_options {
   int max_items = 2;            // arrays: at most this many items unless minItems asks for more
   std::size_t items_cap = 50;   // hard cap on any array, minItems included
   std::size_t max_nodes = 2000; // value budget; beyond it only required parts
+  // Branches the caller picks: (a oneOf/anyOf list node of the document, by
+  // address; the index of its branch to take). A listed choice replaces the
+  // first (or seeded) branch as the place the search for a usable branch
+  // starts. The mock uses it to make answers that match exactly one branch
+  // of every oneOf (schema_registry::one_of_overlaps says where they do not).
+  std::vector<std::pair<const json*, std::size_t>> branch_choices;
 };
 
 // What a generation did (optional out-parameter).

@@ -450,6 +450,7 @@ struct schema_registry::impl {
     const valijson::Subschema* subschema = nullptr;
     const valijson::Subschema* empty = nullptr;  // the empty subschema of the Schema holding it
     std::unique_ptr<valijson::Schema> own;       // only when compiled alone after a shared failure
+    bool one_of = false;                         // reaches a oneOf (the strict reading may differ)
   };
   std::vector<entry> entries;
   std::unordered_map<std::uint32_t, schema_id> entry_by_location;
@@ -465,6 +466,12 @@ struct schema_registry::impl {
     std::string pointer;  // first use
   };
   std::map<std::string, unknown_format> unknown_formats;
+  // For reaches_one_of(): the location being translated, the definitions each
+  // one refers to, and those that hold a oneOf themselves.
+  static constexpr std::uint32_t none = ~std::uint32_t{0};
+  std::uint32_t translating = none;
+  std::vector<std::vector<std::uint32_t>> refers_to;
+  std::vector<bool> holds_one_of;
 
   explicit impl(const document_set& d) : docs(d) {}
 
@@ -494,6 +501,7 @@ struct schema_registry::impl {
       locations.push_back({&doc, std::move(pointer), dir, relaxed});
       pending.push_back(it->second);
     }
+    if (translating != none) refers_to[translating].push_back(it->second);
     return it->second;
   }
 
@@ -528,6 +536,7 @@ struct schema_registry::impl {
   bool translate_discriminator(const document& doc, const json& node, const std::string& ptr, direction dir,
                                int depth, bool relaxed, const char* list_key, json& out);
   void translate_all();
+  void mark_one_of_entries();
   void report_unknown_formats();
   void restart() {
     std::vector<location> registered;
@@ -538,6 +547,8 @@ struct schema_registry::impl {
     pending.clear();
     entry_by_location.clear();
     root = json::object();
+    refers_to.clear();
+    holds_one_of.clear();
     problems.clear();
     reported.clear();
     unknown_formats.clear();
@@ -921,6 +932,7 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
     }
   }
   if (one_of) {
+    if (translating != none) holds_one_of[translating] = true;
     // Identical branches are a defect of the document (reported; harmless here).
     for (std::size_t i = 0; i < one_of->size(); ++i)
       for (std::size_t j = i + 1; j < one_of->size(); ++j)
@@ -964,10 +976,42 @@ void schema_registry::impl::translate_all() {
     pending.pop_front();
     const location loc = locations[index];  // copy: translate() may grow `locations`
     const json* node = loc.doc->find(loc.pointer);
+    translating = index;
+    if (refers_to.size() <= index) {
+      refers_to.resize(index + 1);
+      holds_one_of.resize(index + 1, false);
+    }
     json translated = node ? translate(*loc.doc, *node, loc.pointer, loc.dir, 0, loc.relaxed) : json::object();
+    translating = none;
     translated[at_key] = schema_pointer(loc.doc, loc.pointer);
     definitions["t" + std::to_string(index)] = std::move(translated);
   }
+}
+
+// entries[i].one_of: the entry's definition reaches one that holds a oneOf.
+void schema_registry::impl::mark_one_of_entries() {
+  const std::size_t n = refers_to.size();
+  std::vector<std::vector<std::uint32_t>> referred_by(n);
+  for (std::uint32_t from = 0; from < n; ++from)
+    for (std::uint32_t to : refers_to[from])
+      if (to < n) referred_by[to].push_back(from);
+  std::vector<bool> reaches(n, false);
+  std::vector<std::uint32_t> todo;
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (holds_one_of[i]) {
+      reaches[i] = true;
+      todo.push_back(i);
+    }
+  while (!todo.empty()) {
+    const std::uint32_t at = todo.back();
+    todo.pop_back();
+    for (std::uint32_t from : referred_by[at])
+      if (!reaches[from]) {
+        reaches[from] = true;
+        todo.push_back(from);
+      }
+  }
+  for (auto& e : entries) e.one_of = e.location < n && reaches[e.location];
 }
 
 void schema_registry::impl::report_unknown_formats() {
@@ -1053,10 +1097,14 @@ class explainer {
   struct found {
     std::vector<std::uint32_t> order;  // position of the instance location (sort key)
     schema_error error;
+    std::vector<std::size_t> overlap;  // strict reading: the oneOf branches the value matched (2+)
   };
 
-  explainer(const json& definitions, const pattern_table& patterns, std::string_view field)
-      : definitions_(definitions), patterns_(patterns), field_(field) {}
+  // `field`: Kibana's name of where the value sits (union messages name each branch with it).
+  // `strict`: oneOf (an anyOf marked x-specgate-oneOf) means exactly one
+  // branch, as JSON Schema has it (schema.h: the strict reading).
+  explainer(const json& definitions, const pattern_table& patterns, std::string_view field = {}, bool strict = false)
+      : definitions_(definitions), patterns_(patterns), field_(field), strict_(strict) {}
 
   // True when `v` is valid against `s`. With `out`, collects every error;
   // without, stops at the first.
@@ -1294,7 +1342,10 @@ class explainer {
       }
     }
     if (auto any = s.find("anyOf"); any != s.end() && any->is_array()) {
-      if (!alternatives(*any, v, at, s.contains(one_of_key) ? "oneOf" : "anyOf", out, depth)) ok = false;
+      const bool one_of = s.contains(one_of_key);
+      if (!(strict_ && one_of ? exactly_one(*any, v, at, out, depth)
+                              : alternatives(*any, v, at, one_of ? "oneOf" : "anyOf", out, depth)))
+        ok = false;
       if (stop()) return false;
     }
     if (auto one = s.find("oneOf"); one != s.end() && one->is_array()) {  // never emitted; draft 7 meaning
@@ -1490,6 +1541,24 @@ class explainer {
     return false;
   }
 
+  // A oneOf under the strict reading: exactly one branch. Two or more is an
+  // overlap (recorded with the branches); none is reported as anyOf would
+  // be, from the closest branch (whose own nested overlaps then show).
+  bool exactly_one(const json& list, const json& v, const std::string& at, std::vector<found>* out, int depth) {
+    std::vector<std::size_t> matched;
+    for (std::size_t i = 0; i < list.size(); ++i)
+      if (walk(list[i], v, std::string(), nullptr, depth + 1)) matched.push_back(i);
+    if (matched.size() == 1) return true;
+    if (matched.empty()) return alternatives(list, v, at, "oneOf", out, depth);
+    if (!out) return false;
+    std::vector<std::string> names;
+    for (std::size_t i : matched) names.push_back(std::to_string(i));
+    fail(out, at + "/oneOf", "oneOf", "exactly one branch", "branches [" + join(names, ", ") + "]",
+         "expected value to match exactly one branch of oneOf but it matched [" + join(names, ", ") + "]");
+    out->back().overlap = std::move(matched);
+    return false;
+  }
+
   void enter(const std::string& token, std::uint32_t position) {
     tokens_.push_back(token);
     order_.push_back(position);
@@ -1523,6 +1592,7 @@ class explainer {
   const pattern_table& patterns_;
   std::string_view field_;  // Kibana's name of the value's place ("request body"), for union lines
   std::unordered_map<std::pair<const json*, const json*>, bool, pair_hash> valid_;
+  bool strict_ = false;
   std::size_t budget_ = 100000;  // detailed node visits before alternatives stop looking for the closest branch
   std::vector<std::string> tokens_;
   std::vector<std::uint32_t> order_;
@@ -1549,6 +1619,7 @@ diagnostics schema_registry::compile() {
     impl_->restart();
     impl_->translate_all();
   }
+  impl_->mark_one_of_entries();
   impl_->report_unknown_formats();
   impl_->compile_shared();
   return std::move(impl_->problems);
@@ -1595,6 +1666,42 @@ std::vector<schema_error> schema_registry::explain(schema_id id, const json& val
                       "a valid value", "an invalid value"});
   }
   return errors;
+}
+
+bool schema_registry::reaches_one_of(schema_id id) const { return impl_->entries.at(id).one_of; }
+
+bool schema_registry::is_strictly_valid(schema_id id, const json& value) const {
+  if (!is_valid(id, value)) return false;
+  const impl::entry& e = impl_->entries.at(id);
+  if (!e.subschema || !e.one_of) return true;
+  const json& definitions = std::as_const(impl_->root).at("definitions");
+  explainer walker(definitions, impl_->patterns, {}, true);
+  return walker.walk(definitions.at("t" + std::to_string(e.location)), value, std::string(), nullptr);
+}
+
+std::vector<one_of_overlap> schema_registry::one_of_overlaps(schema_id id, const json& value) const {
+  const impl::entry& e = impl_->entries.at(id);
+  if (!e.subschema || !e.one_of || is_strictly_valid(id, value)) return {};
+  const json& definitions = std::as_const(impl_->root).at("definitions");
+  explainer walker(definitions, impl_->patterns, {}, true);
+  std::vector<explainer::found> found;
+  walker.walk(definitions.at("t" + std::to_string(e.location)), value, std::string(), &found);
+  std::vector<one_of_overlap> overlaps;
+  for (auto& f : found) {
+    if (f.overlap.empty()) continue;
+    one_of_overlap o;
+    o.instance_pointer = std::move(f.error.instance_pointer);
+    o.schema_pointer = std::move(f.error.schema_pointer);
+    o.branches = std::move(f.overlap);
+    // schema_pointer() in reverse: "#/p" in the entry document, "file#/p" in another.
+    const std::size_t hash = o.schema_pointer.find('#');
+    const std::string_view file = std::string_view(o.schema_pointer).substr(0, hash);
+    for (const auto& d : impl_->docs.documents())
+      if (file.empty() ? d.get() == &impl_->docs.root() : d->file() == file) o.doc = d.get();
+    o.pointer = hash == std::string::npos ? std::string() : o.schema_pointer.substr(hash + 1);
+    overlaps.push_back(std::move(o));
+  }
+  return overlaps;
 }
 
 }  // namespace specgate::validator

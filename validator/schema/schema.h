@@ -16,9 +16,15 @@
 // - oneOf is validated as anyOf: a value matching two or more branches is
 //   accepted. Kibana's server implements its unions first-match-wins
 //   (@kbn/config-schema oneOf = Joi alternatives, Zod unions), and its
-//   document has oneOf with duplicate and overlapping branches; rejecting
-//   such values would be false alarms. Identical branches are reported at
-//   load. anyOf beside oneOf: both must hold.
+//   document has oneOf with duplicate and overlapping branches; Kibana's own
+//   clients send values that match several of them and Kibana accepts them,
+//   so the request and response checks (is_valid, explain) keep anyOf
+//   semantics: rejecting such values would be false alarms. Identical
+//   branches are reported at load. anyOf beside oneOf: both must hold.
+//   The strict reading (is_strictly_valid, one_of_overlaps: exactly one
+//   branch at every oneOf) exists only for what specgate itself sends: the
+//   mock picks its answers at start-up so that they hold under it where
+//   possible. It is never asked on the request path.
 // - discriminator (on oneOf or anyOf): the branch is picked by the value of
 //   the discriminator property — mapping entries first, then the values a
 //   branch declares for that property (enum/const, also through allOf), then
@@ -93,6 +99,16 @@ struct schema_error {
 // with an empty prefix just the path ("connector.type").
 std::string kibana_field(std::string_view prefix, std::string_view instance_pointer);
 
+// A oneOf whose branches a value matches more than once: valid as anyOf,
+// not under oneOf's real meaning (exactly one branch).
+struct one_of_overlap {
+  std::string instance_pointer;       // where in the value ("" = the value itself)
+  const document* doc = nullptr;      // the document the oneOf is written in
+  std::string pointer;                // JSON Pointer of the oneOf list in `doc`: "/components/schemas/X/oneOf"
+  std::string schema_pointer;         // the same as violations name it: "#/components/schemas/X/oneOf"
+  std::vector<std::size_t> branches;  // the branches the value matches (two or more), ascending
+};
+
 class schema_registry {
  public:
   explicit schema_registry(const document_set& docs);
@@ -125,6 +141,20 @@ class schema_registry {
   // `field` is Kibana's name of where the value sits ("request body", "request query.tags"):
   // a union's message names each branch's failure with it ("- [request body.a.1]: ...").
   std::vector<schema_error> explain(schema_id id, const json& value, std::string_view field = {}) const;
+
+  // The strictest reading (start-up only, for the mock's own answers; see
+  // above): `value` is valid and matches exactly one branch of every oneOf
+  // it passes through. A schema that reaches no oneOf (known from compile())
+  // answers as is_valid() does.
+  bool is_strictly_valid(schema_id id, const json& value) const;
+  // Why a value that is_valid() accepts fails is_strictly_valid(): the
+  // oneOfs it matches more than once, in the order the walk meets them
+  // (empty when it is strictly valid, or when the reason is not an overlap,
+  // e.g. a oneOf under `not`).
+  std::vector<one_of_overlap> one_of_overlaps(schema_id id, const json& value) const;
+  // Whether the schema reaches a oneOf (through $ref too); without one the
+  // two readings agree.
+  bool reaches_one_of(schema_id id) const;
 
  private:
   struct impl;
