@@ -521,6 +521,15 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
   // The plain answer, fully built: what a request without Prefer, Accept or fixture gets.
   canned_response& answer = prep.fallback;
   if (prep.success < 0) {
+    if (op.responses.empty() && op.not_implemented) {
+      // Responses declared, none usable (reported at load): nothing the document allows to answer.
+      answer.status = 501;
+      answer.content_type = "application/json; charset=utf-8";
+      answer.body = kibana_error_body(501, "specgate: " + op.operation_id +
+                                               " declares no usable response (see the start-up errors)");
+      answer.source = "no usable response";
+      return;
+    }
     if (op.responses.empty()) {
       // Kibana declares `responses: {}` on a few operations: the mock answers 200 {}.
       answer.content_type = "application/json; charset=utf-8";

@@ -182,8 +182,10 @@ components:
   EXPECT_FALSE(s.is_valid(response, json::parse(R"({"password":"p","name":"n"})")));
 }
 
-TEST(contract, refuses_structural_errors_with_all_of_them) {
-  auto built = build_text(R"(openapi: 3.0.3
+// Defects confined to operations are reported, all of them, and the rest is served
+// (before issue 8 the whole document was refused); --strict-load refuses it.
+TEST(contract, reports_structural_errors_with_all_of_them_and_serves_the_rest) {
+  const std::string_view text = R"(openapi: 3.0.3
 info: {title: t, version: '1'}
 paths:
   /a:
@@ -196,8 +198,9 @@ paths:
     get:
       security: [{nope: []}]
       responses: {'600': {description: bad}}
-)");
-  EXPECT_FALSE(built.value);
+)";
+  auto built = build_text(text);
+  ASSERT_TRUE(built.value);
   std::set<std::string> pointers;
   for (const auto& d : built.problems)
     if (d.level == severity::error) pointers.insert(d.pointer);
@@ -205,6 +208,21 @@ paths:
   EXPECT_TRUE(pointers.count("/paths/b"));
   EXPECT_TRUE(pointers.count("/paths/~1c/get/security/0"));
   EXPECT_TRUE(pointers.count("/paths/~1c/get/responses/600"));
+  EXPECT_TRUE(pointers.count("/paths/~1c/get/responses")) << "no usable response: the mock answers 501";
+  ASSERT_EQ(built.value->operations().size(), 2u) << "/a and /c; b is not a path";
+  const operation& a = built.value->operations()[0];
+  EXPECT_TRUE(a.parameters.empty()) << "the parameter with a bad `in` is left out";
+  const operation& c = built.value->operations()[1];
+  EXPECT_TRUE(c.responses.empty());
+  EXPECT_TRUE(c.not_implemented);
+  ASSERT_EQ(c.security.size(), 1u);
+  EXPECT_TRUE(c.security[0].empty()) << "an undefined scheme requires nothing";
+
+  build_options strict;
+  strict.strict_load = true;
+  auto refused = load_contract_text(text, "test.yaml", strict);
+  EXPECT_FALSE(refused.value);
+  EXPECT_EQ(refused.problems.size(), built.problems.size()) << "the same diagnostics, the document refused";
 }
 
 TEST(contract, kibana_full_document_builds_and_every_schema_compiles) {

@@ -88,12 +88,20 @@ struct contract_builder {
   const document_set& docs;
   contract& out;
   diagnostics problems;
+  bool unreadable = false;  // nothing can be served (no paths object)
 
   void error(const document& doc, const std::string& pointer, std::string message) {
     problems.push_back(doc.make_diagnostic(pointer, std::move(message)));
   }
   void warn(const document& doc, const std::string& pointer, std::string message) {
     problems.push_back(doc.make_diagnostic(pointer, std::move(message), severity::warning));
+  }
+  // "file:line:col, at /pointer": the other location a diagnostic names.
+  static std::string where(const document& doc, const std::string& pointer) {
+    const source_position pos = doc.position_at(pointer);
+    std::string text = doc.file();
+    if (pos.line != 0) text += ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+    return text + ", at " + (pointer.empty() ? std::string("/") : pointer);
   }
 
   // Follows $ref; nullopt (already reported by the loader) when it dangles.
@@ -132,15 +140,18 @@ struct contract_builder {
     return result;
   }
 
-  std::vector<media_type> collect_content(const document& doc, const json& owner, const std::string& pointer,
-                                          direction dir) {
+  // The media types of a Request Body or Response Object; nullopt when `content` is not a map
+  // (reported, with what the caller does about it in `consequence`).
+  std::optional<std::vector<media_type>> collect_content(const document& doc, const json& owner,
+                                                         const std::string& pointer, direction dir,
+                                                         std::string_view consequence) {
     std::vector<media_type> result;
     auto content = owner.find("content");
     if (content == owner.end()) return result;
     const std::string at = pointer_append(pointer, "content");
     if (!content->is_object()) {
-      error(doc, at, "content must be a map of media types");
-      return result;
+      error(doc, at, "content must be a map of media types; ignored: " + std::string(consequence));
+      return std::nullopt;
     }
     for (const auto& [key, value] : content->items()) {
       media_type m;
@@ -173,7 +184,8 @@ struct contract_builder {
         warn(doc, m.pointer, "media type '" + key + "' is malformed (one type/subtype per key); accepted as " + accepted);
       }
       if (!value.is_object()) {
-        error(doc, m.pointer, "a Media Type Object must be an object");
+        error(doc, m.pointer, "a Media Type Object must be an object; any " + m.essence + " value accepted");
+        result.push_back(std::move(m));
         continue;
       }
       if (auto schema = value.find("schema"); schema != value.end()) {
@@ -252,7 +264,7 @@ struct contract_builder {
     if (!r) return std::nullopt;
     const json& p = *r->node;
     if (!p.is_object()) {
-      error(*r->doc, r->pointer, "a Parameter Object must be an object");
+      error(*r->doc, r->pointer, "a Parameter Object must be an object; ignored");
       return std::nullopt;
     }
     parameter param;
@@ -260,7 +272,7 @@ struct contract_builder {
     auto name = p.find("name");
     auto in = p.find("in");
     if (name == p.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
-      error(*r->doc, r->pointer, "parameter has no name");
+      error(*r->doc, r->pointer, "parameter has no name; ignored");
       return std::nullopt;
     }
     param.name = *name;
@@ -268,7 +280,7 @@ struct contract_builder {
         in != p.end() && in->is_string() ? parse_location(in->get_ref<const std::string&>()) : std::nullopt;
     if (!where) {
       error(*r->doc, pointer_append(r->pointer, "in"),
-            "parameter '" + param.name + "' must say where it is: in: path, query, header or cookie");
+            "parameter '" + param.name + "' must say where it is: in: path, query, header or cookie; ignored");
       return std::nullopt;
     }
     param.in = *where;
@@ -310,35 +322,67 @@ struct contract_builder {
       error(doc, at, "parameters must be an array");
       return;
     }
+    // This list's parameters so far: index in `params` and the list entry's pointer.
+    std::vector<std::pair<std::size_t, std::string>> seen;
     for (std::size_t i = 0; i < list->size(); ++i) {
-      auto p = make_parameter(doc, (*list)[i], pointer_append(at, std::to_string(i)));
+      const std::string entry = pointer_append(at, std::to_string(i));
+      auto p = make_parameter(doc, (*list)[i], entry);
       if (!p) continue;
       auto same = std::find_if(params.begin(), params.end(),
                                [&](const parameter& q) { return q.name == p->name && q.in == p->in; });
+      const auto index = static_cast<std::size_t>(same - params.begin());
+      if (auto twice = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == index; });
+          twice != seen.end()) {
+        warn(doc, entry, "parameter '" + p->name + "' (in: " + std::string(location_name(p->in)) +
+                             ") is declared twice in this list, first at " + where(doc, twice->second) +
+                             "; the last one wins");
+        twice->second = entry;
+      } else {
+        seen.emplace_back(index, entry);
+      }
       if (same != params.end()) *same = std::move(*p);  // operation level overrides path level
       else params.push_back(std::move(*p));
     }
   }
 
-  std::vector<std::vector<std::string>> parse_security(const document& doc, const json& list,
-                                                       const std::string& pointer) {
-    std::vector<std::vector<std::string>> result;
+  // nullopt when `list` is not an array (reported: `fallback` says what applies instead).
+  // An entry that is not an object, and a scheme that is not defined, are reported and
+  // left out: they require nothing.
+  std::optional<std::vector<std::vector<std::string>>> parse_security(const document& doc, const json& list,
+                                                                      const std::string& pointer,
+                                                                      std::string_view fallback) {
     if (!list.is_array()) {
-      error(doc, pointer, "security must be an array of Security Requirement Objects");
-      return result;
+      error(doc, pointer,
+            "security must be an array of Security Requirement Objects; ignored: " + std::string(fallback));
+      return std::nullopt;
     }
     const json* schemes = nullptr;
-    if (auto c = docs.root().root().find("components"); c != docs.root().root().end() && c->is_object())
-      if (auto s = c->find("securitySchemes"); s != c->end()) schemes = &*s;
+    const document& root = docs.root();
+    if (auto c = root.root().find("components"); c != root.root().end() && c->is_object())
+      if (auto s = c->find("securitySchemes"); s != c->end() && s->is_object()) schemes = &*s;
+    std::vector<std::vector<std::string>> result;
     for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string at = pointer_append(pointer, std::to_string(i));
+      if (!list[i].is_object()) {
+        error(doc, at, "a Security Requirement Object must be an object; ignored");
+        continue;
+      }
       std::vector<std::string> names;
-      if (list[i].is_object()) {
-        for (const auto& [name, scopes] : list[i].items()) {
-          if (!schemes || !schemes->contains(name))
-            error(doc, pointer_append(pointer, std::to_string(i)),
-                  "security scheme '" + name + "' is not defined in components.securitySchemes");
-          names.push_back(name);
+      for (const auto& [name, scopes] : list[i].items()) {
+        const json* defined = nullptr;
+        if (schemes)
+          if (auto d = schemes->find(name); d != schemes->end()) defined = &*d;
+        if (!defined) {
+          error(doc, at, "security scheme '" + name + "' is not defined in components.securitySchemes; not required");
+          continue;
         }
+        const resolved_node scheme = docs.deref(root, defined, pointer_append("/components/securitySchemes", name));
+        if (scheme.node && !scheme.node->is_object()) {
+          error(*scheme.doc, scheme.pointer, "security scheme '" + name + "' must be an object; not required");
+          continue;
+        }
+        if (!scheme.node) continue;  // a $ref that resolves nowhere: reported by the loader; not required
+        names.push_back(name);
       }
       result.push_back(std::move(names));
     }
@@ -351,8 +395,11 @@ struct contract_builder {
     auto found = item.find(key);
     if (found == item.end()) return;
     const std::string op_ptr = pointer_append(item_ptr, key);
-    if (!found->is_object()) return;  // reported by the loader
-    const json& o = *found;
+    static const json nothing = json::object();
+    if (!found->is_object())
+      error(doc, op_ptr, "an operation must be an object; served as one that declares nothing: any request, "
+                         "and the mock answers 200 {}");
+    const json& o = found->is_object() ? *found : nothing;
     operation op;
     op.method = method;
     op.path = path;
@@ -377,26 +424,39 @@ struct contract_builder {
     for (auto& p : op.parameters)
       for (const auto& q : op.parameters)
         if (&p != &q && p.in == q.in) p.siblings.push_back(q.name);
-    for (const auto& p : op.parameters)
-      if (p.in == param_location::path && !template_names.count(p.name))
-        warn(doc, p.pointer, "path parameter '" + p.name + "' does not appear in the path " + path);
+    for (auto& p : op.parameters)
+      if (p.in == param_location::path && !template_names.count(p.name)) {
+        warn(doc, p.pointer, "path parameter '" + p.name + "' does not appear in the path " + path +
+                                 "; it can never be sent, so it is not required");
+        p.required = false;
+      }
 
+    // A body whose definition is broken is left out: any body is accepted.
     if (auto body = o.find("requestBody"); body != o.end()) {
       if (auto r = deref(doc, *body, pointer_append(op_ptr, "requestBody"))) {
-        request_body b;
-        b.pointer = r->pointer;
-        b.required = r->node->is_object() && r->node->value("required", false) == true;
-        if (r->node->is_object()) b.content = collect_content(*r->doc, *r->node, r->pointer, direction::request);
-        else error(*r->doc, r->pointer, "a Request Body Object must be an object");
-        op.body = std::move(b);
+        if (!r->node->is_object()) {
+          error(*r->doc, r->pointer, "a Request Body Object must be an object; ignored: any body accepted");
+        } else if (auto content = collect_content(*r->doc, *r->node, r->pointer, direction::request,
+                                                  "any body accepted")) {
+          request_body b;
+          b.pointer = r->pointer;
+          b.required = r->node->value("required", false) == true;
+          b.content = std::move(*content);
+          op.body = std::move(b);
+        }
       }
     }
 
     const std::string resp_ptr = pointer_append(op_ptr, "responses");
     auto responses = o.find("responses");
-    if (responses != o.end() && responses->is_object()) {  // missing or not an object: reported by the loader
+    if (found->is_object() && responses == o.end()) {
+      error(doc, op_ptr, "operation has no 'responses'; served as responses: {}: the mock answers 200 {}");
+    } else if (responses != o.end() && !responses->is_object()) {
+      error(doc, resp_ptr, "'responses' must be an object; served as responses: {}: the mock answers 200 {}");
+    } else if (responses != o.end()) {
       if (responses->empty())
         warn(doc, resp_ptr, op.operation_id + " declares no responses (responses: {}); the mock answers 200 {}");
+      bool declared = false;  // an entry other than an x- extension
       for (const auto& [status, value] : responses->items()) {
         const std::string at = pointer_append(resp_ptr, status);
         const bool valid_status = status == "default" ||
@@ -404,31 +464,56 @@ struct contract_builder {
                                    ((std::isdigit(static_cast<unsigned char>(status[1])) &&
                                      std::isdigit(static_cast<unsigned char>(status[2]))) ||
                                     (status[1] == 'X' && status[2] == 'X') || (status[1] == 'x' && status[2] == 'x')));
+        if (!status.starts_with("x-")) declared = true;
         if (!valid_status) {
-          if (!status.starts_with("x-")) error(doc, at, "'" + status + "' is not an HTTP status code, a range like 2XX, or default");
+          if (!status.starts_with("x-"))
+            error(doc, at, "'" + status + "' is not an HTTP status code, a range like 2XX, or default; ignored");
           continue;
         }
-        auto r = deref(doc, value, at);
-        if (!r) continue;
         response resp;
         resp.status = status;
+        resp.pointer = at;
+        auto r = deref(doc, value, at);
+        if (!r) {
+          resp.unchecked = true;  // the $ref resolves nowhere (reported by the loader)
+          op.responses.push_back(std::move(resp));
+          continue;
+        }
         resp.pointer = r->pointer;
-        if (r->node->is_object()) {
-          resp.content = collect_content(*r->doc, *r->node, r->pointer, direction::response);
+        if (!r->node->is_object()) {
+          error(*r->doc, r->pointer, "a Response Object must be an object; ignored: any " + status + " response accepted");
+          resp.unchecked = true;
+        } else if (auto content = collect_content(*r->doc, *r->node, r->pointer, direction::response,
+                                                  "any " + status + " response body accepted")) {
+          resp.content = std::move(*content);
           resp.headers = collect_headers(*r->doc, *r->node, r->pointer);
         } else {
-          error(*r->doc, r->pointer, "a Response Object must be an object");
+          resp.unchecked = true;
         }
         op.responses.push_back(std::move(resp));
       }
+      if (declared && op.responses.empty()) {
+        op.not_implemented = true;
+        error(doc, resp_ptr, op.operation_id + " declares no usable response; the mock answers 501 Not Implemented");
+      }
     }
 
-    if (auto s = o.find("security"); s != o.end()) op.security = parse_security(doc, *s, pointer_append(op_ptr, "security"));
-    else op.security = sec;
+    op.security = sec;
+    if (auto s = o.find("security"); s != o.end())
+      if (auto own = parse_security(doc, *s, pointer_append(op_ptr, "security"), "the document's security applies"))
+        op.security = std::move(*own);
 
     const auto index = static_cast<std::uint32_t>(out.operations_.size());
-    if (auto err = out.router_.add(method, path, index)) {
-      error(doc, op_ptr, *err);
+    std::uint32_t taken_by = index;
+    if (auto err = out.router_.add(method, path, index, &taken_by)) {
+      if (taken_by < out.operations_.size()) {
+        const operation& first = out.operations_[taken_by];
+        error(doc, op_ptr, std::string(method_name(method)) + " " + path + " routes exactly like " +
+                               std::string(method_name(first.method)) + " " + first.path + " at " +
+                               where(*first.doc, first.pointer) + "; not routable (only the first is served)");
+      } else {
+        error(doc, op_ptr, *err + "; not routable");
+      }
       return;
     }
     out.operations_.push_back(std::move(op));
@@ -438,11 +523,14 @@ struct contract_builder {
     const document& doc = docs.root();
     const json& root = doc.root();
     std::vector<std::vector<std::string>> global_security;
-    if (auto s = root.find("security"); s != root.end()) global_security = parse_security(doc, *s, "/security");
+    if (auto s = root.find("security"); s != root.end())
+      if (auto global = parse_security(doc, *s, "/security", "no security"))
+        global_security = std::move(*global);
 
     auto paths = root.find("paths");
     if (paths == root.end() || !paths->is_object()) {
-      error(doc, "", "the document has no paths object");
+      error(doc, paths == root.end() ? "" : "/paths", "cannot serve the document: it has no paths object");
+      unreadable = true;
       return;
     }
     for (const auto& [path, raw_item] : paths->items()) {
@@ -457,9 +545,18 @@ struct contract_builder {
       for (const auto& [key, method] : path_item_methods)
         add_operation(*item->doc, path, *item->node, item->pointer, path_params, global_security, key, method);
     }
-    std::map<std::string, std::size_t> ids;
-    for (const auto& op : out.operations_)
-      if (++ids[op.operation_id] == 2) warn(*op.doc, op.pointer, "operationId '" + op.operation_id + "' is used more than once");
+    std::map<std::string, std::size_t> first_with_id;
+    for (std::size_t i = 0; i < out.operations_.size(); ++i) {
+      const operation& op = out.operations_[i];
+      auto [it, fresh] = first_with_id.emplace(op.operation_id, i);
+      if (fresh) continue;
+      const operation& first = out.operations_[it->second];
+      warn(*op.doc, op.pointer, "operationId '" + op.operation_id + "' is also used by " +
+                                    std::string(method_name(first.method)) + " " + first.path + " at " +
+                                    where(*first.doc, first.pointer) +
+                                    "; both are served, and lookups by operationId (fixtures, `specgate example`) "
+                                    "take the first");
+    }
   }
 };
 
@@ -478,21 +575,22 @@ contract::build_result contract::build(std::shared_ptr<const document_set> docs,
                   std::make_move_iterator(schema_problems.end()));
   build_result result;
   result.problems = std::move(problems);
-  if (!has_errors(result.problems)) result.value = std::move(c);
+  if (!builder.unreadable && !(options.strict_load && has_errors(result.problems))) result.value = std::move(c);
   return result;
 }
 
 namespace {
 // Builds even when the loader found errors, so that every problem is reported
-// at once; the contract is only handed out when there are none.
+// at once. The contract is handed out unless the document cannot be read at
+// all, or strict_load is set and anything is an error.
 contract::build_result finish(load_result loaded, build_options options) {
   if (!loaded.docs) return {nullptr, std::move(loaded.problems)};
-  const bool load_ok = loaded.ok();
+  const bool refuse = options.strict_load && !loaded.ok();
   auto built = contract::build(std::move(loaded.docs), std::move(options));
   loaded.problems.insert(loaded.problems.end(), std::make_move_iterator(built.problems.begin()),
                          std::make_move_iterator(built.problems.end()));
   built.problems = std::move(loaded.problems);
-  if (!load_ok) built.value.reset();
+  if (refuse) built.value.reset();
   return built;
 }
 }  // namespace

@@ -79,6 +79,10 @@ struct response {
   std::vector<media_type> content;
   std::vector<response_header> headers;
   std::string pointer;
+  // Its definition is broken (a $ref that resolves nowhere, not an object, content that
+  // is not a map): reported at load; it holds no header and no body to anything, and
+  // the mock answers its status without a body.
+  bool unchecked = false;
 };
 
 struct operation {
@@ -88,6 +92,10 @@ struct operation {
   std::vector<parameter> parameters;  // path-item ones merged in (operation wins)
   std::optional<request_body> body;
   std::vector<response> responses;    // in declaration order
+  // When `responses` is empty, what the mock answers: 200 {} when nothing is declared
+  // (responses: {}, missing, or not an object), 501 when entries are declared but none
+  // is usable (no valid status code) and this is true.
+  bool not_implemented = false;
   // Alternatives, each a set of scheme names that must all be satisfied; empty = no security.
   std::vector<std::vector<std::string>> security;
   const document* doc = nullptr;
@@ -98,6 +106,30 @@ struct operation {
 };
 
 // How a contract is built from a loaded document.
+//
+// Degrade per operation, never per document: a defect confined to one
+// operation, parameter, response or schema is a diagnostic (file:line:col and
+// pointer) and the rest is served; the broken part constrains nothing:
+// - a $ref that resolves nowhere: the schema accepts any value; a parameter,
+//   header or request body it stood for is left out (any value accepted); a
+//   response keeps its status and is `unchecked`;
+// - an operation without usable `responses` (missing, not an object, `{}`):
+//   the mock answers 200 {}; declared entries of which none is usable: 501;
+// - a Parameter Object that is not an object, has no name or a bad `in`: left
+//   out; one declared twice in the same list: the last one wins; a path
+//   parameter the template does not name: never required;
+// - a security requirement that is not an object, or names a scheme that is
+//   not defined: that entry or name is left out; `security` that is not an
+//   array: the document's security applies;
+// - a Request Body Object that is not an object or whose content is not a map:
+//   any body; a Media Type Object that is not an object: that type, any value;
+// - duplicate operationIds: both operations are served (find() returns the
+//   first);
+// - a template that routes exactly like an earlier one with the same method
+//   (/a/{x} and /a/{y}): reported with both locations and not routable (not
+//   among operations()).
+// Only a document that cannot be read at all is refused: not YAML or JSON, not
+// OpenAPI 3.0 (the loader gives no document set), or without a `paths` object.
 struct build_options {
   std::string base_path;                               // prefixes every route ("" or "/kibana")
   profile_choice profile = profile_choice::automatic;  // whose rules apply (profile.h)

@@ -1,11 +1,22 @@
 #pragma once
-// Maps (method, path) to an operation. Path templates from the spec; literal
-// segments win over templated ones (/api/fleet/agents/setup is not
-// /api/fleet/agents/{agentId}); segments are percent-decoded; a trailing
-// slash is not stripped (neither Kibana nor OpenAPI does); with spaces on
-// (the kibana profile) every /api path is also reachable under Kibana's space
-// prefix /s/{space_id} (space ids match [a-z0-9_-]+); an optional base path
-// prefixes everything.
+// Maps (method, path) to an operation. Path templates from the spec, matched
+// segment by segment (segments are percent-decoded first):
+// - at each segment, literal segments are tried first (/api/fleet/agents/setup
+//   is not /api/fleet/agents/{agentId}), then segments that mix literal text and
+//   parameters ("pattern" segments: {agentId}.json, {name}.{ext}), then a
+//   whole-segment parameter; when the rest of the path does not match, the next
+//   candidate is tried;
+// - pattern segments are tried in this order: more literal characters first,
+//   then more parts, then by their text; within a pattern the literal parts
+//   must match exactly and each parameter takes a non-empty run of characters;
+//   when several splits fit, each parameter, left to right, takes the longest
+//   run that lets the rest match (the greedy reading of Kibana's router, hapi:
+//   {name}.{ext} on "a.b.c" gives name "a.b", ext "c");
+// - a trailing slash is part of the path (neither Kibana nor OpenAPI strips
+//   it): /a/ and /a are two templates, and each matches only itself;
+// - with spaces on (the kibana profile) every /api path is also reachable
+//   under Kibana's space prefix /s/{space_id} (space ids match [a-z0-9_-]+);
+// - an optional base path prefixes everything.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -36,8 +47,11 @@ class router {
   router& operator=(router&&) noexcept;
 
   // Adds a route; returns an error message when the template is malformed
-  // ("{" without "}", empty name) or the method+template is already taken.
-  std::optional<std::string> add(http_method method, std::string_view path_template, std::uint32_t operation);
+  // ("{" without "}", empty name) or the method+template is already taken by
+  // a template that routes identically (/a/{x} and /a/{y}); then, when
+  // `taken_by` is given, it receives the operation that holds the route.
+  std::optional<std::string> add(http_method method, std::string_view path_template, std::uint32_t operation,
+                                 std::uint32_t* taken_by = nullptr);
 
   // Strips `base_path` ("" or "/kibana") before matching; requests outside it do not match.
   void set_base_path(std::string base_path);
@@ -61,7 +75,8 @@ class router {
   bool spaces_ = false;
   std::vector<std::vector<std::string>> param_names_;  // per operation, template order; route_match points here
 
-  bool match_segments(const node& n, std::string_view rest, http_method m, route_match& out) const;
+  // `rest`: the path after the slash that ends the segment of `n`; `end`: no segment is left.
+  bool match_segments(const node& n, std::string_view rest, bool end, http_method m, route_match& out) const;
   // The path below the base path (and the space prefix) to match, with the space id; nullopt when outside.
   template <typename Visit>
   bool visit_paths(std::string_view path, Visit&& visit) const;
