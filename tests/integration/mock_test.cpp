@@ -91,18 +91,29 @@ TEST(mock_cli, spec_verb_prints_the_embedded_document) {
   EXPECT_EQ(sa, sb);
 }
 
-TEST(mock_cli, broken_spec_is_refused_with_file_line_and_column) {
+// Issue 8: a defect confined to one operation is reported and the rest served (this test
+// used to expect a refusal); only a document that cannot be read is refused.
+TEST(mock_cli, broken_operation_is_reported_with_file_line_and_column_and_served) {
   const auto dir = std::filesystem::temp_directory_path() / "specgate_broken_spec";
   std::filesystem::create_directories(dir);
   const auto file = dir / "broken.yaml";
   std::ofstream(file) << "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
                          "        '200':\n          $ref: '#/components/responses/missing'\n";
   specgate_process p({"mock", "--port", "0", "--spec", file.string()}, std::chrono::seconds(10));
-  EXPECT_FALSE(p.running());
-  auto code = p.stop(SIGTERM, std::chrono::seconds(10));
+  ASSERT_TRUE(p.running()) << p.output();
+  EXPECT_NE(p.output().find("broken.yaml:8:"), std::string::npos) << p.output();
+  auto r = http_request(p.port(), "GET", "/a");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+
+  const auto unreadable = dir / "unreadable.yaml";
+  std::ofstream(unreadable) << "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
+  specgate_process refused({"mock", "--port", "0", "--spec", unreadable.string()}, std::chrono::seconds(10));
+  EXPECT_FALSE(refused.running());
+  auto code = refused.stop(SIGTERM, std::chrono::seconds(10));
   ASSERT_TRUE(code);
   EXPECT_NE(*code, 0);
-  EXPECT_NE(p.output().find("broken.yaml:8:"), std::string::npos) << p.output();
+  EXPECT_NE(refused.output().find("no paths object"), std::string::npos) << refused.output();
 }
 
 TEST(mock_cli, sigterm_stops_the_server_cleanly) {

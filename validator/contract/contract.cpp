@@ -421,15 +421,15 @@ struct contract_builder {
       if (std::none_of(op.parameters.begin(), op.parameters.end(),
                        [&](const parameter& p) { return p.in == param_location::path && p.name == name; }))
         warn(doc, op_ptr, "path parameter '" + name + "' of " + path + " is not declared; any value accepted");
+    std::erase_if(op.parameters, [&](const parameter& p) {
+      if (p.in != param_location::path || template_names.count(p.name)) return false;
+      warn(doc, p.pointer, "path parameter '" + p.name + "' does not appear in the path " + path +
+                               "; it can never be sent and is ignored");
+      return true;
+    });
     for (auto& p : op.parameters)
       for (const auto& q : op.parameters)
         if (&p != &q && p.in == q.in) p.siblings.push_back(q.name);
-    for (auto& p : op.parameters)
-      if (p.in == param_location::path && !template_names.count(p.name)) {
-        warn(doc, p.pointer, "path parameter '" + p.name + "' does not appear in the path " + path +
-                                 "; it can never be sent, so it is not required");
-        p.required = false;
-      }
 
     // A body whose definition is broken is left out: any body is accepted.
     if (auto body = o.find("requestBody"); body != o.end()) {
@@ -533,7 +533,18 @@ struct contract_builder {
       unreadable = true;
       return;
     }
-    for (const auto& [path, raw_item] : paths->items()) {
+    // In document order (nlohmann keeps members sorted by key), so that "first" and
+    // "second" (identical routes, duplicate operationIds) mean what the reader sees.
+    std::vector<std::pair<const std::string*, const json*>> ordered;
+    ordered.reserve(paths->size());
+    for (const auto& [path, raw_item] : paths->items()) ordered.emplace_back(&path, &raw_item);
+    std::stable_sort(ordered.begin(), ordered.end(), [&](const auto& a, const auto& b) {
+      const source_position pa = doc.position_of(a.second), pb = doc.position_of(b.second);
+      return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+    });
+    for (const auto& [path_key, raw_item_node] : ordered) {
+      const std::string& path = *path_key;
+      const json& raw_item = *raw_item_node;
       const std::string raw_ptr = pointer_append("/paths", path);
       if (path.starts_with("x-")) continue;
       if (path.empty() || path.front() != '/') continue;  // reported by the loader
