@@ -576,7 +576,14 @@ std::string check_answer(const served& s, const http_request& req, const http_re
   violations found;
   if (op) found = s.responses->check(*op, {res.status, res.headers, res.body});
   if (res.status < 400) {
-    if (!op) return "a " + std::to_string(res.status) + " answer without an operation";
+    if (!op) {
+      // Kibana's catch-all GET route redirects a path whose (decoded) last character is a slash: no
+      // operation answers it.
+      const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
+      const bool slash = path.ends_with('/') || path.ends_with("%2F") || path.ends_with("%2f");
+      if (res.status == 302 && (req.method == "GET" || req.method == "HEAD") && slash) return {};
+      return "a " + std::to_string(res.status) + " answer without an operation";
+    }
     if (!found.empty()) return "a " + std::to_string(res.status) + " answer fails the response check: " +
                                server::violations_header(found, 600) + "\n    body: " + escaped(res.body, 300);
     return {};
@@ -828,11 +835,13 @@ TEST(request_fuzz, targeted_requests_get_kibanas_answer) {
       {make("POST", "/api/cases/configure", auth_json(), "{\"owner\":-0}"), 400},
       {make("POST", "/api/cases/configure", auth_json(), "{\"owner\":18446744073709551616}"), 400},
       {make("POST", "/api/cases/configure", auth_json(), "{\"owner\":-9223372036854775809}"), 400},
-      {make("POST", "/api/cases/configure", auth_json(), "{\"owner\":\"" + std::string(1 << 20, 'a') + "\"}"), 400},
+      // Past Kibana's server.maxPayload (1048576 bytes): 413 before the body is parsed.
+      {make("POST", "/api/cases/configure", auth_json(), "{\"owner\":\"" + std::string(1 << 20, 'a') + "\"}"), 413},
+      {make("POST", "/api/cases/configure", auth_json(), "{\"owner\":\"" + std::string((1 << 20) - 20, 'a') + "\"}"), 400},
       {make("POST", "/api/cases/configure", auth_json(), "{\"owner\":\"\xff\xfe\"}"), 400},
       {make("POST", "/api/cases/configure", auth_json(), "{\"owner\":\"\\ud800\"}"), 400},
       {make("POST", "/api/cases/configure", auth_json(), std::string("{\"owner\":\"a\0b\"}", 15)), 400},
-      {make("POST", "/api/cases/configure", auth_json(), ""), 0},  // the body is optional
+      {make("POST", "/api/cases/configure", auth_json(), ""), 400},  // Kibana validates the null body
       {make("POST", "/api/cases/configure", auth, "{}"), 0},
       {make("POST", "/api/cases/configure", auth_json(), "{\"a\":1} {\"b\":2}"), 400},
       {make("POST", "/api/cases/configure",

@@ -297,19 +297,17 @@ void request_validator::check_body(const operation& op, const request_input& in,
   const std::string body_ptr = "#" + body.pointer;
   const auto content_type = find_header(in.headers, "content-type");
   // An absent body: one violation at most, wherever the absence is noticed. kibana: Kibana validates
-  // the route's body schema against hapi's null payload, whatever requestBody.required says.
-  // openapi: only a required body must be there.
+  // the route's body schema against hapi's null payload, whatever requestBody.required says (JSON
+  // routes; routes taking raw bytes get an empty buffer, not null). openapi: only a required body
+  // must be there.
   auto missing_body = [&] {
     const media_type* schema_media = nullptr;
-    if (kibana_) {
+    if (kibana_)
       for (const auto& m : body.content)
         if (is_json_essence(m.essence) && m.schema != no_schema) {
           schema_media = &m;
           break;
         }
-      if (!schema_media && !body.content.empty() && body.content.front().schema != no_schema)
-        schema_media = &body.content.front();
-    }
     violation v;
     v.code = "missing_body";
     v.location = violation_location::body;

@@ -135,9 +135,12 @@ class schema_registry {
   // Fast check: stops at the first failure, builds no messages.
   bool is_valid(schema_id id, const json& value) const;
   // Detailed check: every failure, in a stable order (the value's member
-  // order — nlohmann's, i.e. sorted keys — then keyword). Empty exactly when
-  // is_valid() is true. Meant for the error path: run it after is_valid()
-  // failed.
+  // order — nlohmann's, i.e. sorted keys — then keyword). A oneOf/anyOf that
+  // no branch satisfies is one error in @kbn/config-schema's form ("types
+  // that failed validation:" and a "- [field.p.N]: ..." line per branch);
+  // a single branch and the nullable wrapper report the branch's own errors.
+  // Empty exactly when is_valid() is true. Meant for the error path: run it
+  // after is_valid() failed.
   // `field` is Kibana's name of where the value sits ("request body", "request query.tags"):
   // a union's message names each branch's failure with it ("- [request body.a.1]: ...").
   std::vector<schema_error> explain(schema_id id, const json& value, std::string_view field = {}) const;
