@@ -181,7 +181,7 @@ void metrics::render(std::string& out) const {
            std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
   }
 
-  out += "# HELP specgate_violations_total Contract violations found in requests, by location and code.\n";
+  out += "# HELP specgate_violations_total Contract violations found in requests (and with --strict in the mock's answers), by location and code.\n";
   out += "# TYPE specgate_violations_total counter\n";
   for (const auto& [key, n] : s.violations) {
     out += "specgate_violations_total{location=\"" + escape_label(key.first) + "\",code=\"" +

@@ -37,7 +37,7 @@ class metrics {
   void record_request(std::string_view operation_id, int status);
   // The time one response took, from its request's first byte to the end of the write.
   void record_latency(std::chrono::microseconds duration);
-  // `count` violations of one kind ("body", "type"), as listed in specgate-violations.
+  // `count` violations of one kind ("body", "type"), from the violations an exchange carries.
   void record_violations(std::string_view location, std::string_view code, std::uint64_t count = 1);
   // A reload attempt (watch or SIGHUP) and its outcome.
   void record_reload(bool succeeded);

@@ -648,7 +648,11 @@ void mock_service::answer_invalid(const validator::request_outcome& outcome, htt
 
 void mock_service::handle(const http_request& request, http_response& response) const {
   validator::request_input input{request.method, request.target, request.headers, request.body};
-  const validator::request_outcome outcome = validator_->check(input);
+  answer(request, validator_->check(input), response);
+}
+
+void mock_service::answer(const http_request& request, const validator::request_outcome& outcome,
+                          http_response& response) const {
   if (outcome.op) response.operation_id = outcome.op->operation_id;
   const bool valid = outcome.found.empty() && outcome.redirect_location.empty();
   if (!valid) {

@@ -92,7 +92,12 @@ class mock_service {
   static std::pair<std::shared_ptr<const mock_service>, validator::diagnostics> create(
       std::shared_ptr<const validator::contract> contract, mock_options options = {});
 
+  // Checks the request (request_validator) and answers it: answer() with the outcome.
   void handle(const http_request& request, http_response& response) const;
+  // Answers a checked request: a valid one as the contract allows, a refused one in the
+  // profile's form (302 location, 405 Allow, 401 WWW-Authenticate, elastic-api-version from
+  // the outcome); then the violations header, --strict's check, the profile's headers.
+  void answer(const http_request& request, const validator::request_outcome& outcome, http_response& response) const;
 
   // An error the server or the host answers on its own (limits, timeouts, malformed
   // HTTP): the profile's body and headers. Under kibana a 413 says Kibana's words

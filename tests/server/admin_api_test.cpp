@@ -132,6 +132,68 @@ TEST(admin_api, decodes_query_components) {
   EXPECT_EQ(decode_query_component("%C3%A9"), "\xc3\xa9");
 }
 
+TEST_F(host_test, metrics_count_violations_from_the_exchange_not_from_its_bounded_header) {
+  mock_host host(make_service(R"(openapi: 3.0.3
+info: {title: Tags, version: '1'}
+paths:
+  /api/tags:
+    get:
+      operationId: listTags
+      parameters:
+        - {name: tag, in: query, explode: true, schema: {type: array, items: {type: integer}}}
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: object}, example: {}}}}}
+)"),
+                 "tags.yaml", options());
+  std::string target = "/api/tags?";
+  for (int i = 0; i < 600; ++i) target += "tag=x" + std::to_string(i) + "&";
+  auto x = call(host, request("GET", target));
+  EXPECT_EQ(x.response.status, 400);
+  ASSERT_EQ(x.response.violations.size(), 600u);
+  const auto header = json::parse(std::string(x.response.header("specgate-violations")));
+  ASSERT_TRUE(header.back().contains("omitted")) << "the header is bounded: " << header.size();
+  const auto totals = host.stats().collect();
+  EXPECT_EQ(totals.violations.at({"query", "type"}), 600u) << "every violation counted by its kind";
+  EXPECT_EQ(totals.violations.count({"unknown", "omitted"}), 0u);
+  const auto journaled = host.requests().entries();
+  ASSERT_EQ(journaled.size(), 1u);
+  EXPECT_EQ(journaled[0].violation_count, 600u);
+  EXPECT_EQ(journaled[0].violations[0]["code"], "type");
+}
+
+TEST_F(host_test, without_a_contract_the_503_is_kibanas_with_kibanas_headers) {
+  mock_host host(nullptr, "none.yaml", options());
+  auto x = call(host, request("GET", "/api/anything"));
+  EXPECT_EQ(x.response.status, 503);
+  EXPECT_EQ(x.body, json::parse(R"({"statusCode":503,"error":"Service Unavailable","message":"no contract loaded"})"));
+  EXPECT_EQ(x.response.header("kbn-name"), default_server_name());
+  EXPECT_EQ(x.response.header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(x.response.header("cache-control"), "private, no-cache, no-store, must-revalidate");
+}
+
+TEST_F(host_test, the_servers_own_errors_follow_the_served_profile) {
+  mock_host openapi(make_service(spec_v1), "items.yaml", options());
+  http_response own;
+  openapi.answer_own_error(413, "Payload content length greater than maximum allowed: 100", own);
+  EXPECT_EQ(own.status, 413);
+  EXPECT_EQ(own.header("content-type"), "application/problem+json");
+  EXPECT_EQ(json::parse(own.body)["detail"], "Payload content length greater than maximum allowed: 100");
+  EXPECT_EQ(own.header("kbn-name"), "");
+
+  auto kibana_built = validator::load_contract_text(spec_v1, "items.yaml", {"", validator::profile_choice::kibana});
+  ASSERT_TRUE(kibana_built.value);
+  mock_options named;
+  named.server_name = "kb-1";
+  named.limits.max_payload = 4096;
+  mock_host kibana(mock_service::create(kibana_built.value, named).first, "items.yaml", options());
+  http_response k;
+  kibana.answer_own_error(413, "Payload content length greater than maximum allowed: 8388608", k);
+  EXPECT_EQ(json::parse(k.body),
+            json::parse(R"({"statusCode":413,"error":"Request Entity Too Large",)"
+                        R"("message":"Payload content length greater than maximum allowed: 4096"})"))
+      << "Kibana's words name --max-payload";
+  EXPECT_EQ(k.header("kbn-name"), "kb-1");
+}
+
 TEST_F(host_test, health_reports_the_contract_being_served) {
   mock_host host(make_service(spec_v1), "items.yaml", options());
   auto x = call(host, request("GET", "/__specgate/health"));

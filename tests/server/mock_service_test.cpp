@@ -593,6 +593,139 @@ TEST_F(mock_of_traps, a_response_nothing_valid_can_be_made_for_is_a_500_and_stri
   EXPECT_EQ(log_[0].rfind("specgate: strict: getImpossible answered 500: ", 0), 0u) << log_[0];
 }
 
+// ------------------------------------------------------------ profiles: rendering the check's outcome
+
+const char* const pets_spec = R"(openapi: 3.0.3
+info: {title: Pets, version: '1'}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: array}, example: [{id: 1}]}}}
+    post:
+      operationId: createPet
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses:
+        '201': {description: created}
+)";
+
+std::shared_ptr<const mock_service> service_of(const char* text, validator::profile_choice choice,
+                                               mock_options options = {}) {
+  auto built = validator::load_contract_text(text, "spec.yaml", {"", choice});
+  if (!built.value) return nullptr;
+  return mock_service::create(built.value, std::move(options)).first;
+}
+
+validator::violation refusal(int status, std::string code, std::string message) {
+  validator::violation v;
+  v.code = std::move(code);
+  v.location = validator::violation_location::route;
+  v.message = std::move(message);
+  v.status = status;
+  return v;
+}
+
+const std::vector<std::string> kibana_only = {"kbn-name", "kbn-license-sig", "x-content-type-options",
+                                              "referrer-policy", "permissions-policy", "cross-origin-opener-policy",
+                                              "content-security-policy", "cache-control", "elastic-api-version"};
+
+TEST(profile_rendering, openapi_405_has_allow_and_problem_json_with_the_violations) {
+  auto service = service_of(pets_spec, validator::profile_choice::automatic);
+  ASSERT_TRUE(service);
+  EXPECT_EQ(service->profile(), validator::profile::openapi);
+  validator::request_outcome outcome;
+  outcome.found.push_back(refusal(405, "method_not_allowed", "DELETE is not declared for /pets"));
+  outcome.allowed = {validator::http_method::get, validator::http_method::post};
+  http_request req;
+  req.method = "DELETE";
+  req.target = "/pets";
+  http_response res;
+  service->answer(req, outcome, res);
+  EXPECT_EQ(res.status, 405);
+  EXPECT_EQ(res.header("allow"), "GET, POST");
+  EXPECT_EQ(res.header("content-type"), "application/problem+json");
+  const auto body = json::parse(res.body);
+  EXPECT_EQ(body["type"], "about:blank");
+  EXPECT_EQ(body["title"], "Method Not Allowed");
+  EXPECT_EQ(body["status"], 405);
+  EXPECT_EQ(body["detail"], "DELETE is not declared for /pets");
+  ASSERT_EQ(body["violations"].size(), 1u);
+  EXPECT_EQ(body["violations"][0]["code"], "method_not_allowed");
+  EXPECT_EQ(body["violations"], json::parse(std::string(res.header("specgate-violations"))));
+  ASSERT_EQ(res.violations.size(), 1u);
+  for (const auto& name : kibana_only) EXPECT_EQ(res.header(name), "") << name;
+}
+
+TEST(profile_rendering, openapi_401_sends_every_challenge) {
+  auto service = service_of(pets_spec, validator::profile_choice::openapi);
+  ASSERT_TRUE(service);
+  validator::request_outcome outcome;
+  outcome.found.push_back(refusal(401, "security", "Unauthorized"));
+  outcome.challenges = {"Basic realm=\"specgate\"", "Bearer"};
+  http_request req;
+  http_response res;
+  service->answer(req, outcome, res);
+  EXPECT_EQ(res.status, 401);
+  std::vector<std::string> challenges;
+  for (const auto& [name, value] : res.headers)
+    if (iequals(name, "www-authenticate")) challenges.push_back(value);
+  EXPECT_EQ(challenges, (std::vector<std::string>{"Basic realm=\"specgate\"", "Bearer"}));
+  EXPECT_EQ(res.header("content-type"), "application/problem+json");
+}
+
+TEST(profile_rendering, kibana_redirect_is_a_302_to_the_outcomes_location_with_kibanas_headers) {
+  mock_options options;
+  options.server_name = "kb";
+  auto service = service_of(pets_spec, validator::profile_choice::kibana, options);
+  ASSERT_TRUE(service);
+  validator::request_outcome outcome;
+  outcome.redirect_location = "/pets%2F";
+  http_request req;
+  http_response res;
+  service->answer(req, outcome, res);
+  EXPECT_EQ(res.status, 302);
+  EXPECT_EQ(res.header("location"), "/pets%2F");
+  EXPECT_TRUE(res.body.empty());
+  EXPECT_EQ(res.header("kbn-name"), "kb");
+  for (const auto& [name, value] : kibana_headers("kb")) EXPECT_EQ(res.header(name), value) << name;
+  EXPECT_EQ(res.header("allow"), "") << "no 405 rules under kibana";
+}
+
+TEST(profile_rendering, kibana_states_the_outcomes_version_on_handler_answers_and_validation_400s_only) {
+  auto built = validator::load_contract_file(specgate::testing::source_dir() + "/spec/kibana.yaml");
+  ASSERT_TRUE(built.value);
+  auto service = mock_service::create(built.value).first;
+  const validator::request_validator check(*built.value);
+  http_request req;
+  req.method = "GET";
+  req.target = "/api/fleet/agents/setup";
+  req.headers = basic;
+  auto outcome = check.check({req.method, req.target, req.headers, req.body});
+  ASSERT_TRUE(outcome.found.empty());
+  outcome.api_version = "2099-01-01";  // whatever the check decided the request is served with
+  http_response served;
+  service->answer(req, outcome, served);
+  EXPECT_EQ(served.status, 200);
+  EXPECT_EQ(served.header("elastic-api-version"), "2099-01-01");
+
+  auto validation = outcome;
+  validation.found.push_back(refusal(400, "type", "[request query.x]: expected value of type [number] but got [string]"));
+  http_response refused;
+  service->answer(req, validation, refused);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.header("elastic-api-version"), "2099-01-01");
+  EXPECT_EQ(json::parse(refused.body)["message"], "[request query.x]: expected value of type [number] but got [string]");
+
+  auto version = outcome;
+  version.found.push_back(refusal(400, "api_version", "Invalid version. Received \"x\", expected a valid date string formatted as YYYY-MM-DD."));
+  http_response version_refused;
+  service->answer(req, version, version_refused);
+  EXPECT_EQ(version_refused.status, 400);
+  EXPECT_EQ(version_refused.header("elastic-api-version"), "") << "the version 400s carry no version header";
+  EXPECT_EQ(version_refused.header("x-content-type-options"), "nosniff");
+}
+
 // ------------------------------------------------------------ Kibana's full document
 
 // ------------------------------------------------------------ answers under the strictest reading of oneOf
