@@ -1549,8 +1549,10 @@ class explainer {
     for (std::size_t i = 0; i < list.size(); ++i)
       if (walk(list[i], v, std::string(), nullptr, depth + 1)) matched.push_back(i);
     if (matched.size() == 1) return true;
-    if (matched.empty()) return alternatives(list, v, at, "oneOf", out, depth);
     if (!out) return false;
+    // None: the closest branch's own errors, so that overlaps nested in it show (not Kibana's
+    // union message, which folds them into one line).
+    if (matched.empty()) return closest_branch(list, v, at, "oneOf", "one of the allowed schemas", out, depth);
     std::vector<std::string> names;
     for (std::size_t i : matched) names.push_back(std::to_string(i));
     fail(out, at + "/oneOf", "oneOf", "exactly one branch", "branches [" + join(names, ", ") + "]",
