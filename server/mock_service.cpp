@@ -511,9 +511,22 @@ void mock_service::prepare(std::size_t index, validator::diagnostics& problems) 
           validator::severity::warning));
       continue;
     }
+    // A declared error schema's own fields say what happened where the schema lets them: its
+    // integer `code`/`status`/`statusCode` the status, its string `message` the live message
+    // (instead of generated placeholders).
+    if (chosen->is_object())
+      for (const char* key : {"code", "status", "statusCode", "message"}) {
+        auto it = chosen->find(key);
+        if (it == chosen->end() || it->is_string() != (std::string_view(key) == "message")) continue;
+        json trial = *chosen;
+        trial[key] = std::string_view(key) == "message" ? json(std::string(reason_phrase(status))) : json(status);
+        if (valid(trial)) *chosen = std::move(trial);
+      }
     t.value = std::move(*chosen);
-    t.message_key = message_key;
-    t.has_message = t.value.is_object() && t.value.contains(message_key) && t.value[message_key] == own[message_key];
+    for (const char* key : {message_key.c_str(), "message"})
+      if (t.value.is_object() && t.value.contains(key) && t.value[key] == json(std::string(reason_phrase(status))) &&
+          std::find(t.message_keys.begin(), t.message_keys.end(), key) == t.message_keys.end())
+        t.message_keys.emplace_back(key);
     t.body = is_json_media(m.essence) || !t.value.is_string() ? dump_error_order(t.value) : t.value.get<std::string>();
     prep.errors.push_back(std::move(t));
   }
@@ -577,9 +590,9 @@ void mock_service::answer_error(const validator::operation* op, int status, std:
       if (t.status != status) continue;
       response.set_header("content-type", t.content_type);
       response.body = t.body;
-      if (t.has_message && message != reason_phrase(status)) {
+      if (!t.message_keys.empty() && message != reason_phrase(status)) {
         json live = t.value;
-        live[t.message_key] = message;
+        for (const auto& key : t.message_keys) live[key] = message;
         if (t.schema == validator::no_schema || contract_->schemas().is_valid(t.schema, live))
           response.body = dump_error_order(live);
       }

@@ -139,8 +139,9 @@ class mock_service {
     std::string content_type;
     validator::json value;      // a body valid against the declared error schema
     std::string body;           // `value` serialized: used when the live message does not fit
-    bool has_message = false;   // value[message_key] may carry the live message
-    std::string message_key;    // "message" (kibana) or "detail" (openapi: problem+json)
+    // Members that carry the live message: "message" (kibana); "detail" (openapi: problem+json)
+    // and a declared error schema's own string "message", where the schema lets them.
+    std::vector<std::string> message_keys;
     validator::schema_id schema = validator::no_schema;
   };
   struct prepared_operation {

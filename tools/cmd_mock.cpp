@@ -55,7 +55,8 @@ std::pair<std::vector<server::fixture_source>, validator::diagnostics> mock_fixt
 }
 
 // Loads the spec and the fixtures and prepares every answer: at start-up and
-// on every reload (--watch, SIGHUP). No service when anything has errors.
+// on every reload (--watch, SIGHUP). No service when the document cannot be
+// read (or has any error under --strict-load) or a fixture has errors.
 server::mock_host::build_result build_mock(const mock_options& options, bool* fixtures_failed = nullptr) {
   server::mock_host::build_result out;
   auto built = load_contract(options.spec);
