@@ -89,16 +89,7 @@ std::string type_name(const json& v) {
 }
 
 // What a value is called in messages (Kibana's words: every number is a number).
-std::string_view found_type(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "boolean";
-    case json::value_t::string: return "string";
-    case json::value_t::array: return "array";
-    case json::value_t::object: return "object";
-    default: return "number";
-  }
-}
+std::string found_type(const json& v) { return v.is_number() ? "number" : type_name(v); }
 
 // JSON Schema draft 7 integers include 1.0.
 bool is_integral(const json& v) {
