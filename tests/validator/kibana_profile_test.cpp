@@ -4,12 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "test_support.h"
-#include "validator/check/request_validator.h"
+#include "validator/check_fixture.h"
 
 namespace specgate::validator {
 namespace {
 
-using headers_t = std::vector<std::pair<std::string, std::string>>;
+using testing::headers_t;
+using testing::request_check_fixture;
 
 // Written for the test: one versioned route with path, query and body rules, a route with two
 // versions, an array body, Kibana's security schemes.
@@ -69,35 +70,13 @@ const std::pair<std::string, std::string> creds{"Authorization", "Basic dXNlcjpw
 const std::pair<std::string, std::string> xsrf{"kbn-xsrf", "true"};
 const std::pair<std::string, std::string> json_type{"Content-Type", "application/json"};
 
-class kibana_profile : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class kibana_profile : public request_check_fixture<kibana_profile> {
+ public:
+  static contract::build_result load() {
     build_options options;
     options.profile = profile_choice::kibana;
-    auto built = load_contract_text(kibana_spec, "kibana_profile.yaml", options);
-    ASSERT_TRUE(built.value);
-    contract_ = new std::shared_ptr<const contract>(built.value);
+    return load_contract_text(kibana_spec, "kibana_profile.yaml", options);
   }
-  static void TearDownTestSuite() { delete contract_; }
-
-  request_outcome check(std::string method, std::string target, headers_t headers, std::string body = {},
-                        body_limits limits = {}) {
-    method_ = std::move(method);
-    target_ = std::move(target);
-    headers_ = std::move(headers);
-    body_ = std::move(body);
-    request_validator checker(**contract_, limits);
-    return checker.check({method_, target_, headers_, body_});
-  }
-  static std::vector<std::string> codes(const request_outcome& r) {
-    std::vector<std::string> out;
-    for (const auto& v : r.found) out.push_back(v.code);
-    return out;
-  }
-
-  static inline std::shared_ptr<const contract>* contract_ = nullptr;
-  std::string method_, target_, body_;
-  headers_t headers_;
 };
 
 TEST_F(kibana_profile, the_contract_carries_the_profile_and_spaces) {
@@ -265,23 +244,11 @@ TEST(kibana_redirect, location_is_the_path_encoded_as_one_component) {
 }
 
 // Routing against the embedded Kibana contract (spec/kibana.yaml).
-class kibana_routing : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto built = load_contract_file(specgate::testing::source_dir() + "/spec/kibana.yaml");
-    ASSERT_TRUE(built.value);
-    contract_ = new std::shared_ptr<const contract>(built.value);
+class kibana_routing : public request_check_fixture<kibana_routing> {
+ public:
+  static contract::build_result load() {
+    return load_contract_file(specgate::testing::source_dir() + "/spec/kibana.yaml");
   }
-  static void TearDownTestSuite() { delete contract_; }
-  request_outcome check(std::string method, std::string target, headers_t headers) {
-    method_ = std::move(method);
-    target_ = std::move(target);
-    headers_ = std::move(headers);
-    return request_validator(**contract_).check({method_, target_, headers_, {}});
-  }
-  static inline std::shared_ptr<const contract>* contract_ = nullptr;
-  std::string method_, target_;
-  headers_t headers_;
 };
 
 const std::pair<std::string, std::string> api_key{"Authorization", "ApiKey c29tZTprZXk="};

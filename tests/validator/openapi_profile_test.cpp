@@ -3,12 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "validator/check/request_validator.h"
+#include "validator/check_fixture.h"
 
 namespace specgate::validator {
 namespace {
 
-using headers_t = std::vector<std::pair<std::string, std::string>>;
+using testing::headers_t;
+using testing::request_check_fixture;
 using ::testing::ElementsAre;
 
 // A petstore-style document written for the test (nothing Kibana's in it: auto-detects openapi).
@@ -47,32 +48,9 @@ paths:
       responses: {'200': {description: ok}}
 )";
 
-class openapi_profile : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto built = load_contract_text(petstore, "petstore.yaml");
-    ASSERT_TRUE(built.value);
-    contract_ = new std::shared_ptr<const contract>(built.value);
-  }
-  static void TearDownTestSuite() { delete contract_; }
-
-  request_outcome check(std::string method, std::string target, headers_t headers, std::string body = {},
-                        body_limits limits = {}) {
-    method_ = std::move(method);
-    target_ = std::move(target);
-    headers_ = std::move(headers);
-    body_ = std::move(body);
-    return request_validator(**contract_, limits).check({method_, target_, headers_, body_});
-  }
-  static std::vector<std::string> codes(const request_outcome& r) {
-    std::vector<std::string> out;
-    for (const auto& v : r.found) out.push_back(v.code);
-    return out;
-  }
-
-  static inline std::shared_ptr<const contract>* contract_ = nullptr;
-  std::string method_, target_, body_;
-  headers_t headers_;
+class openapi_profile : public request_check_fixture<openapi_profile> {
+ public:
+  static contract::build_result load() { return load_contract_text(petstore, "petstore.yaml"); }
 };
 
 const std::pair<std::string, std::string> json_type{"Content-Type", "application/json"};
