@@ -409,17 +409,15 @@ void request_validator::check_body(const operation& op, const request_input& in,
         break;
       // hapi's words exactly under kibana (the byte goes in `found`); informative elsewhere.
       case json_text_error::kind::out_of_range:
-        malformed("malformed_json", "a number too large for a double at byte " + std::to_string(error.byte),
+      case json_text_error::kind::malformed: {
+        const bool range = error.what == json_text_error::kind::out_of_range;
+        const std::string byte = std::to_string(error.byte);
+        malformed("malformed_json", (range ? "a number too large for a double at byte " : "invalid JSON at byte ") + byte,
                   kibana_ ? "Invalid request payload JSON format"
-                          : "Invalid request payload JSON format" + std::string(where.empty() ? "" : " in ") +
-                                std::string(where) + ": number out of range (byte " + std::to_string(error.byte) + ")");
+                          : "Invalid request payload JSON format" + (where.empty() ? "" : " in " + std::string(where)) +
+                                (range ? ": number out of range" : "") + " (byte " + byte + ")");
         break;
-      case json_text_error::kind::malformed:
-        malformed("malformed_json", "invalid JSON at byte " + std::to_string(error.byte),
-                  kibana_ ? "Invalid request payload JSON format"
-                          : "Invalid request payload JSON format" + std::string(where.empty() ? "" : " in ") +
-                                std::string(where) + " (byte " + std::to_string(error.byte) + ")");
-        break;
+      }
     }
     return std::nullopt;
   };
