@@ -10,7 +10,7 @@ PORT       ?= 5601
 # Debian 12 packages the build and the tests need.
 PACKAGES := g++ cmake ninja-build pkg-config ccache \
             libboost-dev libssl-dev libvalijson-dev nlohmann-json3-dev \
-            libyaml-dev libcli11-dev libre2-dev rapidjson-dev \
+            libyaml-dev libcli11-dev libre2-dev rapidjson-dev zlib1g-dev libbrotli-dev openssl \
             libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema
 # python3-jsonschema: the independent validator the example cross-check test compares with.
 # Extra packages for `make bench`: the load generator, the nginx ceiling, Node.js for Prism.

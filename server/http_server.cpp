@@ -18,6 +18,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 
+#include "server/io_context_local.h"
 #include "server/listener.h"
 #include "server/server_state.h"
 
@@ -81,6 +82,14 @@ std::string make_tls_context(const server_options& o, std::optional<ssl::context
 // a shared scheduler or need a strand. The listener deals connections out
 // round-robin; contexts 1..N-1 are kept alive by work guards until the
 // listener has drained every connection.
+namespace detail {
+namespace {
+thread_local net::io_context* running_context = nullptr;
+}  // namespace
+net::io_context* this_thread_context() { return running_context; }
+void set_this_thread_context(net::io_context* context) { running_context = context; }
+}  // namespace detail
+
 struct http_server::impl {
   impl(server_options o, request_handler h)
       : threads(thread_count(o.threads)), state(std::make_shared<detail::server_state>(std::move(o), std::move(h))) {
@@ -157,9 +166,11 @@ void http_server::run() {
   if (impl_->stop_requested.load()) impl_->listener->stop();
 
   auto run_loop = [this](net::io_context& ioc) {
+    detail::set_this_thread_context(&ioc);
     for (;;) {
       try {
         ioc.run();
+        detail::set_this_thread_context(nullptr);
         return;
       } catch (const std::exception& e) {
         impl_->state->log(std::string("unexpected exception in the I/O loop: ") + e.what());

@@ -1,0 +1,53 @@
+#pragma once
+// Takes finished exchanges off the traffic path and hands them, on its own
+// thread, to the HAR recording (--record) and the traffic report (--report).
+// offer() never blocks and never allocates beyond the exchange it is given:
+// a bounded queue; when it is full the exchange is counted as dropped, and
+// the count is reported (metrics, the report, the log at exit), never silent.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "validator/contract/contract.h"
+#include "validator/traffic/exchange.h"
+#include "validator/traffic/har.h"
+
+namespace specgate::server {
+
+struct recorder_options {
+  std::string har_path;        // --record FILE; empty: no recording
+  validator::redaction redact;  // --redact-header NAME adds to redact.headers
+  std::string report_path;     // --report FILE: FILE (JSON) and FILE with .xml (JUnit); empty: none
+  std::size_t queue_capacity = 4096;
+  std::string suite = "specgate proxy";
+  std::string version;         // creator version in the HAR
+};
+
+class recorder {
+ public:
+  // `c` must outlive the recorder.
+  recorder(const validator::contract& c, recorder_options options);
+  ~recorder();  // drains the queue, writes the report, closes the HAR
+  recorder(const recorder&) = delete;
+  recorder& operator=(const recorder&) = delete;
+
+  // Opens the HAR file, starts the thread; "" or an error naming the file.
+  std::string start();
+  // Thread-safe, lock-free, never blocks: false (and counted) when the queue is full.
+  bool offer(std::unique_ptr<validator::exchange> e);
+  // Waits until everything offered so far is written, then writes the report files
+  // (SIGTERM/SIGINT, POST /__specgate/report). Returns "" or the error. Thread-safe.
+  std::string write_report();
+  // The report as JSON now (after draining), for POST /__specgate/report's answer.
+  nlohmann::ordered_json report_json();
+  void stop();  // drain, write report, close; idempotent
+
+  bool active() const;  // recording or reporting
+  std::uint64_t dropped() const;
+  std::uint64_t recorded() const;
+};
+
+}  // namespace specgate::server
