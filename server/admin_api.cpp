@@ -86,8 +86,9 @@ bool admin_api::matches(std::string_view target) {
   return rest.empty() || rest.front() == '/' || rest.front() == '?';
 }
 
-admin_api::admin_api(metrics& stats, journal& requests, std::function<served_contract()> current)
-    : stats_(stats), journal_(requests), current_(std::move(current)) {}
+admin_api::admin_api(metrics& stats, journal& requests, std::function<served_contract()> current,
+                     std::function<void(http_response&)> report)
+    : stats_(stats), journal_(requests), current_(std::move(current)), report_(std::move(report)) {}
 
 void admin_api::handle(const http_request& req, http_response& res) const {
   const std::string_view target = req.target;
@@ -102,14 +103,14 @@ void admin_api::handle(const http_request& req, http_response& res) const {
     return json_answer(res, ojson{{"endpoints",
                                    {"GET /__specgate/health", "GET /__specgate/metrics",
                                     "GET /__specgate/journal?operationId=&limit=", "DELETE /__specgate/journal",
-                                    "GET /__specgate/spec"}}});
+                                    "GET /__specgate/spec", "POST /__specgate/report (proxy --report)"}}});
   }
 
   if (path == "/health") {
     if (!get_like(req.method)) return method_not_allowed(res, "GET, HEAD");
     const served_contract c = current_();
     ojson body = {{"status", "ok"},
-                  {"operations", c.service ? c.service->contract().operations().size() : 0},
+                  {"operations", c.contract ? c.contract->operations().size() : 0},
                   {"spec", c.spec_name},
                   {"loadedAt", format_utc(c.loaded_at)},
                   {"reloads", c.reloads},
@@ -126,7 +127,7 @@ void admin_api::handle(const http_request& req, http_response& res) const {
     text.reserve(4096);
     stats_.render(text);
     metrics::append_gauge(text, "specgate_operations", "Operations in the contract being served.",
-                          c.service ? static_cast<double>(c.service->contract().operations().size()) : 0.0);
+                          c.contract ? static_cast<double>(c.contract->operations().size()) : 0.0);
     metrics::append_gauge(text, "specgate_spec_loaded_timestamp_seconds",
                           "Unix time the contract being served was loaded.",
                           static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -178,13 +179,17 @@ void admin_api::handle(const http_request& req, http_response& res) const {
   if (path == "/spec") {
     if (!get_like(req.method)) return method_not_allowed(res, "GET, HEAD");
     const served_contract c = current_();
-    if (!c.service) return error(res, 503, "no contract loaded");
+    if (!c.contract) return error(res, 503, "no contract loaded");
     res.status = 200;
     res.set_header("content-type", std::string(json_type));
     res.set_header("cache-control", "no-store");
-    res.body = c.service->contract().docs().root().root().dump(-1, ' ', false,
-                                                               nlohmann::json::error_handler_t::replace);
+    res.body = c.contract->docs().root().root().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
+  }
+
+  if (path == "/report" && report_) {
+    if (req.method != "POST") return method_not_allowed(res, "POST");
+    return report_(res);
   }
 
   error(res, 404, "Not Found");

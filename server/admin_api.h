@@ -6,6 +6,7 @@
 //   GET    /__specgate/journal   ?operationId=X&limit=N: the last requests, newest first
 //   DELETE /__specgate/journal   clears it (204)
 //   GET    /__specgate/spec      the loaded document (entry file) as JSON
+//   POST   /__specgate/report    proxy with --report: writes the report files now, answers its JSON
 // HEAD is answered wherever GET is.
 #include <chrono>
 #include <cstdint>
@@ -17,14 +18,13 @@
 #include "server/http_types.h"
 #include "server/journal.h"
 #include "server/metrics.h"
+#include "validator/contract/contract.h"
 
 namespace specgate::server {
 
-class mock_service;
-
 // What the admin API reports about the contract being served.
 struct served_contract {
-  std::shared_ptr<const mock_service> service;
+  std::shared_ptr<const validator::contract> contract;
   std::string spec_name;                         // file path, or "<embedded>/spec/kibana.yaml"
   std::chrono::system_clock::time_point loaded_at;
   std::uint64_t reloads = 0;                     // successful reloads since start
@@ -39,7 +39,9 @@ class admin_api {
   // True when the request-target is /__specgate or below it.
   static bool matches(std::string_view target);
 
-  admin_api(metrics& stats, journal& requests, std::function<served_contract()> current);
+  // `report`: POST /__specgate/report (empty: that endpoint does not exist).
+  admin_api(metrics& stats, journal& requests, std::function<served_contract()> current,
+            std::function<void(http_response&)> report = {});
 
   void handle(const http_request& request, http_response& response) const;
 
@@ -47,6 +49,7 @@ class admin_api {
   metrics& stats_;
   journal& journal_;
   std::function<served_contract()> current_;
+  std::function<void(http_response&)> report_;
 };
 
 // Percent-decodes a query component ('+' is a space); malformed escapes are kept as written.

@@ -91,7 +91,8 @@ void set_this_thread_context(net::io_context* context) { running_context = conte
 }  // namespace detail
 
 struct http_server::impl {
-  impl(server_options o, request_handler h)
+  template <class Handler>
+  impl(server_options o, Handler h)
       : threads(thread_count(o.threads)), state(std::make_shared<detail::server_state>(std::move(o), std::move(h))) {
     contexts.reserve(threads);
     for (unsigned i = 0; i < threads; ++i) contexts.push_back(std::make_unique<net::io_context>(1));
@@ -109,13 +110,16 @@ struct http_server::impl {
 http_server::http_server(server_options options, request_handler handler)
     : impl_(std::make_unique<impl>(std::move(options), std::move(handler))) {}
 
+http_server::http_server(server_options options, async_request_handler handler)
+    : impl_(std::make_unique<impl>(std::move(options), std::move(handler))) {}
+
 http_server::~http_server() = default;
 
 std::string http_server::start() {
   auto& st = *impl_->state;
   const auto& o = st.options;
   if (impl_->listener) return "server already started";
-  if (!st.handler) return "no request handler";
+  if (!st.handler && !st.async_handler) return "no request handler";
 
   if (!o.tls_cert.empty() || !o.tls_key.empty()) {
     if (auto e = make_tls_context(o, st.tls); !e.empty()) return e;

@@ -43,6 +43,7 @@ struct server_options {
 class http_server {
  public:
   http_server(server_options options, request_handler handler);
+  http_server(server_options options, async_request_handler handler);
   ~http_server();
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

@@ -196,7 +196,7 @@ class http_session final : public session_base {
         break;
       }
       case phase::handling:
-        break;  // cannot happen: the handler runs on this strand
+        break;  // a synchronous handler holds the thread; an async one bounds its own wait
       default:
         close_now();  // idle, handshake, slow reader, lingering
     }
@@ -361,15 +361,35 @@ class http_session final : public session_base {
     res_.operation_id = {};
     res_.violations.clear();
     res_.response_violations.clear();
+    const std::uint64_t exchange = ++exchange_generation_;
     try {
+      if (state_->async_handler) {
+        state_->async_handler(req_, res_, [s = self(), exchange] {
+          net::post(s->stream_.get_executor(), [s, exchange] { s->after_handle(exchange); });
+        });
+        return;
+      }
       state_->handler(req_, res_);
     } catch (const std::exception& e) {
+      ++exchange_generation_;  // a later `done` of an async handler is ignored
       state_->log(std::string("handler failed on ") + req_.method + " " + req_.target + ": " + e.what());
       internal_error();
     } catch (...) {
+      ++exchange_generation_;
       state_->log("handler failed on " + req_.method + " " + req_.target + ": unknown exception");
       internal_error();
     }
+    finish_handling();
+  }
+
+  // An async handler's `done`: resumes the exchange unless the session moved on (closed,
+  // or the handler threw and was answered already).
+  void after_handle(std::uint64_t exchange) {
+    if (phase_ != phase::handling || exchange != exchange_generation_) return;
+    finish_handling();
+  }
+
+  void finish_handling() {
     if (res_.status < 100 || res_.status > 999) {
       state_->log("handler returned invalid status " + std::to_string(res_.status) + " on " + req_.method + " " +
                   req_.target);
@@ -566,6 +586,7 @@ class http_session final : public session_base {
   clock_type::time_point start_{};
   clock_type::time_point deadline_{};
   std::uint64_t timer_generation_ = 0;
+  std::uint64_t exchange_generation_ = 0;  // which handler call a `done` belongs to
   std::size_t lingered_ = 0;
   phase phase_ = phase::idle;
   bool timer_armed_ = false;

@@ -53,6 +53,13 @@ struct http_response {
 // Produces the response for one request. Runs on a server thread; must be thread-safe.
 using request_handler = std::function<void(const http_request&, http_response&)>;
 
+// Produces the response later (the proxy: after the upstream answered). Runs on a server thread;
+// the request and the response stay valid until `done` is called. Call `done` exactly once, from
+// the thread the handler ran on (work started from the handler runs on that thread's io_context:
+// server/io_context_local.h), or from any thread: the session resumes on its own thread either way.
+// If the handler throws, the session answers 500 and ignores a later `done`.
+using async_request_handler = std::function<void(const http_request&, http_response&, std::function<void()> done)>;
+
 // ASCII case-insensitive comparison of header names and tokens.
 using specgate::iequals;
 

@@ -88,6 +88,14 @@ struct alignas(64) metrics::shard {
   std::array<std::uint64_t, latency_buckets.size() + 1> buckets{};
   std::uint64_t count = 0;
   std::uint64_t sum_us = 0;
+  // Proxy series; the two-string keys reuse violation_key: (operationId, direction),
+  // (kind, ""), (direction, reason).
+  std::unordered_map<violation_key, std::uint64_t, key_hash, key_equal> operation_violations;
+  std::unordered_map<violation_key, std::uint64_t, key_hash, key_equal> upstream_errors;
+  std::unordered_map<violation_key, std::uint64_t, key_hash, key_equal> unchecked;
+  std::array<std::uint64_t, latency_buckets.size() + 1> upstream_buckets{};
+  std::uint64_t upstream_count = 0;
+  std::uint64_t upstream_sum_us = 0;
 };
 
 metrics::metrics(std::size_t shard_count)
@@ -109,18 +117,67 @@ void metrics::record_request(std::string_view operation_id, int status) {
   ++it->second;
 }
 
-void metrics::record_latency(std::chrono::microseconds duration) {
-  const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, duration.count()));
+namespace {
+// Prometheus buckets are "less than or equal": lower_bound finds the first bound >= value.
+std::size_t latency_bucket(std::uint64_t us) {
   const double seconds = static_cast<double>(us) / 1e6;
-  // Prometheus buckets are "less than or equal": lower_bound finds the first bound >= value.
-  const std::size_t bucket = static_cast<std::size_t>(
-      std::lower_bound(latency_buckets.begin(), latency_buckets.end(), seconds) - latency_buckets.begin());
+  return static_cast<std::size_t>(std::lower_bound(metrics::latency_buckets.begin(), metrics::latency_buckets.end(),
+                                                   seconds) -
+                                  metrics::latency_buckets.begin());
+}
+std::uint64_t micros(std::chrono::microseconds d) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, d.count())); }
+
+template <class Map>
+void bump(Map& map, std::string_view a, std::string_view b, std::uint64_t count) {
+  auto it = map.find(violation_key_view{a, b});
+  if (it == map.end()) it = map.emplace(violation_key{std::string(a), std::string(b)}, 0).first;
+  it->second += count;
+}
+}  // namespace
+
+void metrics::record_latency(std::chrono::microseconds duration) {
+  const auto us = micros(duration);
+  const std::size_t bucket = latency_bucket(us);
   shard& s = local_shard();
   std::lock_guard lock(s.mutex);
   ++s.buckets[bucket];
   ++s.count;
   s.sum_us += us;
 }
+
+void metrics::enable_proxy() { proxy_.store(true, std::memory_order_relaxed); }
+
+void metrics::record_operation_violations(std::string_view operation_id, std::string_view direction,
+                                          std::uint64_t count) {
+  if (count == 0) return;
+  shard& s = local_shard();
+  std::lock_guard lock(s.mutex);
+  bump(s.operation_violations, operation_id, direction, count);
+}
+
+void metrics::record_upstream_latency(std::chrono::microseconds duration) {
+  const auto us = micros(duration);
+  const std::size_t bucket = latency_bucket(us);
+  shard& s = local_shard();
+  std::lock_guard lock(s.mutex);
+  ++s.upstream_buckets[bucket];
+  ++s.upstream_count;
+  s.upstream_sum_us += us;
+}
+
+void metrics::record_upstream_error(std::string_view kind) {
+  shard& s = local_shard();
+  std::lock_guard lock(s.mutex);
+  bump(s.upstream_errors, kind, "", 1);
+}
+
+void metrics::record_unchecked(std::string_view direction, std::string_view reason) {
+  shard& s = local_shard();
+  std::lock_guard lock(s.mutex);
+  bump(s.unchecked, direction, reason, 1);
+}
+
+void metrics::set_recorder_dropped(std::uint64_t dropped) { recorder_dropped_.store(dropped, std::memory_order_relaxed); }
 
 void metrics::record_violations(std::string_view location, std::string_view code, std::uint64_t count) {
   if (count == 0) return;
@@ -146,7 +203,14 @@ metrics::snapshot metrics::collect() const {
     for (std::size_t b = 0; b < s.buckets.size(); ++b) out.buckets[b] += s.buckets[b];
     out.count += s.count;
     out.sum_us += s.sum_us;
+    for (const auto& [k, n] : s.operation_violations) out.operation_violations[{k.location, k.code}] += n;
+    for (const auto& [k, n] : s.upstream_errors) out.upstream_errors[k.location] += n;
+    for (const auto& [k, n] : s.unchecked) out.unchecked[{k.location, k.code}] += n;
+    for (std::size_t b = 0; b < s.upstream_buckets.size(); ++b) out.upstream_buckets[b] += s.upstream_buckets[b];
+    out.upstream_count += s.upstream_count;
+    out.upstream_sum_us += s.upstream_sum_us;
   }
+  out.recorder_dropped = recorder_dropped_.load(std::memory_order_relaxed);
   out.reloads_ok = reloads_ok_.load(std::memory_order_relaxed);
   out.reloads_failed = reloads_failed_.load(std::memory_order_relaxed);
   return out;
@@ -201,6 +265,42 @@ void metrics::render(std::string& out) const {
   out += "specgate_request_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
   out += "specgate_request_duration_seconds_sum " + format_number(static_cast<double>(s.sum_us) / 1e6) + "\n";
   out += "specgate_request_duration_seconds_count " + std::to_string(s.count) + "\n";
+
+  if (proxy_.load(std::memory_order_relaxed)) {
+    out += "# HELP specgate_operation_violations_total Violations found by the proxy, by operationId (empty: "
+           "undocumented) and direction.\n";
+    out += "# TYPE specgate_operation_violations_total counter\n";
+    for (const auto& [key, n] : s.operation_violations)
+      out += "specgate_operation_violations_total{operationId=\"" + escape_label(key.first) + "\",direction=\"" +
+             escape_label(key.second) + "\"} " + std::to_string(n) + "\n";
+    out += "# HELP specgate_upstream_duration_seconds Time the upstream took to answer (request written to "
+           "response read).\n";
+    out += "# TYPE specgate_upstream_duration_seconds histogram\n";
+    std::uint64_t upstream_cumulative = 0;
+    for (std::size_t b = 0; b < latency_buckets.size(); ++b) {
+      upstream_cumulative += s.upstream_buckets[b];
+      out += "specgate_upstream_duration_seconds_bucket{le=\"" + format_number(latency_buckets[b]) + "\"} " +
+             std::to_string(upstream_cumulative) + "\n";
+    }
+    upstream_cumulative += s.upstream_buckets.back();
+    out += "specgate_upstream_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(upstream_cumulative) + "\n";
+    out += "specgate_upstream_duration_seconds_sum " + format_number(static_cast<double>(s.upstream_sum_us) / 1e6) +
+           "\n";
+    out += "specgate_upstream_duration_seconds_count " + std::to_string(s.upstream_count) + "\n";
+    out += "# HELP specgate_upstream_errors_total Upstream calls that failed, by kind (the proxy answered 502/504).\n";
+    out += "# TYPE specgate_upstream_errors_total counter\n";
+    for (const auto& [kind, n] : s.upstream_errors)
+      out += "specgate_upstream_errors_total{kind=\"" + escape_label(kind) + "\"} " + std::to_string(n) + "\n";
+    out += "# HELP specgate_unchecked_total Exchange directions forwarded without a check, by reason.\n";
+    out += "# TYPE specgate_unchecked_total counter\n";
+    for (const auto& [key, n] : s.unchecked)
+      out += "specgate_unchecked_total{direction=\"" + escape_label(key.first) + "\",reason=\"" +
+             escape_label(key.second) + "\"} " + std::to_string(n) + "\n";
+    out += "# HELP specgate_recorder_dropped_total Exchanges the recording and the report could not take (queue "
+           "full).\n";
+    out += "# TYPE specgate_recorder_dropped_total counter\n";
+    out += "specgate_recorder_dropped_total " + std::to_string(s.recorder_dropped) + "\n";
+  }
 
   out += "# HELP specgate_reloads_total Reloads of the spec (--watch, SIGHUP), by result.\n";
   out += "# TYPE specgate_reloads_total counter\n";

@@ -42,6 +42,19 @@ class metrics {
   // A reload attempt (watch or SIGHUP) and its outcome.
   void record_reload(bool succeeded);
 
+  // The proxy's series (rendered once enable_proxy() was called):
+  void enable_proxy();
+  // `count` violations found in one direction ("request", "response") of an exchange of `operation_id`.
+  void record_operation_violations(std::string_view operation_id, std::string_view direction, std::uint64_t count);
+  // The wait for one upstream response (request written -> response read).
+  void record_upstream_latency(std::chrono::microseconds duration);
+  // An upstream call that failed ("refused", "timeout", ...: upstream_client's failure names).
+  void record_upstream_error(std::string_view kind);
+  // An exchange direction left unchecked ("request"/"response") for `reason` ("too_large", "undecodable").
+  void record_unchecked(std::string_view direction, std::string_view reason);
+  // Exchanges the recorder (--record, --report) could not take: its queue was full.
+  void set_recorder_dropped(std::uint64_t dropped);
+
   // Totals, merged over all shards (a consistent-enough view: each shard is read under its lock).
   struct snapshot {
     std::map<std::pair<std::string, int>, std::uint64_t> requests;                 // (operationId, status)
@@ -51,6 +64,14 @@ class metrics {
     std::uint64_t sum_us = 0;
     std::uint64_t reloads_ok = 0;
     std::uint64_t reloads_failed = 0;
+    // Proxy: (operationId, direction) -> violations; failure kind -> count; (direction, reason) -> count.
+    std::map<std::pair<std::string, std::string>, std::uint64_t> operation_violations;
+    std::map<std::string, std::uint64_t> upstream_errors;
+    std::map<std::pair<std::string, std::string>, std::uint64_t> unchecked;
+    std::array<std::uint64_t, latency_buckets.size() + 1> upstream_buckets{};
+    std::uint64_t upstream_count = 0;
+    std::uint64_t upstream_sum_us = 0;
+    std::uint64_t recorder_dropped = 0;
   };
   snapshot collect() const;
 
@@ -70,6 +91,8 @@ class metrics {
   std::unique_ptr<shard[]> shards_;
   std::atomic<std::uint64_t> reloads_ok_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
+  std::atomic<bool> proxy_{false};
+  std::atomic<std::uint64_t> recorder_dropped_{0};
 };
 
 }  // namespace specgate::server

@@ -148,7 +148,8 @@ served_contract mock_host::current() const {
   served_contract out;
   {
     std::lock_guard lock(swap_mutex_);
-    out.service = current_->service;
+    if (current_->service)
+      out.contract = std::shared_ptr<const validator::contract>(current_->service, &current_->service->contract());
     out.loaded_at = current_->loaded_at;
   }
   out.spec_name = spec_name_;

@@ -298,6 +298,7 @@ std::pair<std::shared_ptr<const mock_service>, validator::diagnostics> mock_serv
   service->contract_ = std::move(contract);
   service->validator_ = std::make_unique<validator::request_validator>(*service->contract_, options.limits);
   service->max_payload_ = options.limits.max_payload;
+  service->limits_ = options.limits;
   if (service->contract_->profile() == validator::profile::kibana)
     service->profile_headers_ =
         kibana_headers(options.server_name.empty() ? default_server_name() : options.server_name);

@@ -109,6 +109,8 @@ class mock_service {
   const header_list& profile_headers() const { return profile_headers_; }
 
   const validator::contract& contract() const { return *contract_; }
+  // The request check's limits (--max-payload, nesting depth).
+  const validator::body_limits& limits() const { return limits_; }
   // The answer to a valid request without Prefer, Accept or a matching fixture.
   const canned_response& answer_for(std::size_t operation) const { return operations_.at(operation).fallback; }
   const fixture_set& fixtures() const { return fixtures_; }
@@ -160,6 +162,7 @@ class mock_service {
   fixture_set fixtures_;
   header_list profile_headers_;
   std::size_t max_payload_ = 0;
+  validator::body_limits limits_;
   bool strict_ = false;
   std::function<void(const std::string&)> log_;
 

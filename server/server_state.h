@@ -28,9 +28,11 @@ class session_base : public std::enable_shared_from_this<session_base> {
 
 struct server_state {
   server_state(server_options o, request_handler h) : options(std::move(o)), handler(std::move(h)) {}
+  server_state(server_options o, async_request_handler h) : options(std::move(o)), async_handler(std::move(h)) {}
 
   const server_options options;
-  const request_handler handler;
+  const request_handler handler;              // one of the two is set
+  const async_request_handler async_handler;
   std::optional<boost::asio::ssl::context> tls;  // set before accepting; read-only afterwards
 
   std::atomic<bool> stopping{false};

@@ -10,6 +10,19 @@
 
 namespace specgate::tools {
 
+void print_problems(const validator::diagnostics& problems, const std::string& spec_name) {
+  constexpr std::size_t max_startup_warnings = 20;
+  std::size_t warnings_shown = 0, warnings = 0;
+  for (const auto& d : problems) {
+    if (d.level == validator::severity::warning && ++warnings > max_startup_warnings) continue;
+    if (d.level == validator::severity::warning) ++warnings_shown;
+    std::cerr << d.to_string() << "\n";
+  }
+  if (warnings > warnings_shown)
+    std::cerr << "specgate: " << warnings - warnings_shown << " more warning(s); run `specgate lint"
+              << (spec_name.starts_with("<embedded>") ? "" : " --spec " + spec_name) << "` for all of them\n";
+}
+
 std::string spec_display_name(const spec_source& source) {
   return source.path.empty() ? std::string("<embedded>/") + std::string(embedded::spec_name) : source.path;
 }

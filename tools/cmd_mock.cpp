@@ -23,20 +23,6 @@ namespace specgate::tools {
 
 namespace {
 
-constexpr std::size_t max_startup_warnings = 20;
-
-void print_problems(const validator::diagnostics& problems, const std::string& spec_name) {
-  std::size_t warnings_shown = 0, warnings = 0;
-  for (const auto& d : problems) {
-    if (d.level == validator::severity::warning && ++warnings > max_startup_warnings) continue;
-    if (d.level == validator::severity::warning) ++warnings_shown;
-    std::cerr << d.to_string() << "\n";
-  }
-  if (warnings > warnings_shown)
-    std::cerr << "specgate: " << warnings - warnings_shown << " more warning(s); run `specgate lint"
-              << (spec_name.starts_with("<embedded>") ? "" : " --spec " + spec_name) << "` for all of them\n";
-}
-
 std::string utc_now() { return server::format_utc(std::chrono::system_clock::now()); }
 
 // --fixtures DIR and --strict (set by main.cpp before run_mock).

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "validator/contract/contract.h"
 
@@ -24,6 +25,8 @@ struct spec_source {
 // Loads the contract from a file or the embedded spec; prints errors to stderr.
 validator::contract::build_result load_contract(const spec_source& source);
 std::string spec_display_name(const spec_source& source);
+// Prints the errors and the first warnings of a load, one per line (file:line:col), to stderr.
+void print_problems(const validator::diagnostics& problems, const std::string& spec_name);
 
 struct mock_options {
   spec_source spec;
@@ -43,6 +46,33 @@ struct mock_options {
 };
 
 int run_mock(const mock_options& options);
+
+struct proxy_options {
+  spec_source spec;
+  std::string upstream;            // http(s)://host:port[/base]
+  std::string upstream_ca;         // PEM trust anchors besides the system store
+  bool insecure = false;           // https upstream without verification
+  bool preserve_host = false;
+  std::string enforce;             // "", "requests", "responses", "all"
+  std::size_t max_check_bytes = 8 * 1024 * 1024;
+  std::size_t max_body_bytes = 256 * 1024 * 1024;  // request and response bodies held at most
+  unsigned connect_timeout_ms = 5'000;
+  unsigned upstream_timeout_ms = 60'000;
+  std::string report;              // FILE.json (+ FILE.xml JUnit)
+  std::string record;              // FILE.har
+  std::vector<std::string> redact_headers;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 5602;
+  unsigned threads = 0;
+  bool quiet = false;
+  std::string tls_cert;
+  std::string tls_key;
+  std::size_t journal_size = 1000;
+  std::size_t max_payload = 1048576;
+  std::string server_name;
+};
+
+int run_proxy(const proxy_options& options);
 int run_lint(const spec_source& source, const std::string& format);
 int run_spec(const spec_source& source);
 int run_example(const spec_source& source, const std::string& operation_id, bool response);

@@ -14,7 +14,8 @@ void set_mock_answer_flags(std::optional<std::string> fixtures_dir, bool strict)
 int main(int argc, char** argv) {
   using namespace specgate::tools;
   CLI::App app{
-      "specgate: Kibana's REST API contract (or any OpenAPI 3.0 document) as a mock server and a CI gate.\n"
+      "specgate: Kibana's REST API contract (or any OpenAPI 3.0 document) as a mock server, a validating proxy and a "
+      "CI gate.\n"
       "With no --spec, the embedded Kibana contract (spec/kibana.yaml, 24 operations) is used.\n"
       "Profiles (--profile, default auto): `kibana` behaves like Kibana (kbn-xsrf on writes, its error body and\n"
       "headers, /s/{space}, elastic-api-version); `openapi` does only what the document says (RFC 9457\n"
@@ -92,6 +93,59 @@ int main(int argc, char** argv) {
                      "Check every answer with the response check; log and flag violations "
                      "(specgate-response-violations header)");
 
+  proxy_options proxy;
+  auto* proxy_cmd = app.add_subcommand(
+      "proxy", "Forward to a real server (Kibana) on --upstream, check both directions, report every violation");
+  proxy_cmd->footer(
+      "Every request goes through the request check and every response through the response check (the same "
+      "checks as the mock); findings go to the specgate-violations / specgate-response-violations headers, one "
+      "JSON log line per exchange, /__specgate/metrics, /__specgate/journal, and with --report/--record to "
+      "files. Report mode (default) forwards everything unchanged; --enforce refuses invalid requests with the "
+      "profile's 400 and replaces invalid responses with a 502 listing the violations. Upstream down: 502; too "
+      "slow: 504. SIGINT/SIGTERM stop gracefully and write the report. See docs/proxy.md.");
+  add_spec_options(proxy_cmd);
+  add_profile_option(proxy_cmd);
+  proxy_cmd->add_option("--upstream", proxy.upstream,
+                        "The server to forward to: http(s)://host:port[/basePath] (Kibana's server.basePath)")
+      ->required();
+  proxy_cmd->add_flag("--strict-load", source.strict_load, "Refuse a document with any error (default: degrade per operation)");
+  proxy_cmd->add_option("--upstream-ca", proxy.upstream_ca, "PEM file of CA certificates trusted besides the system store");
+  proxy_cmd->add_flag("--insecure", proxy.insecure, "https upstream: skip certificate and host name verification");
+  proxy_cmd->add_flag("--preserve-host", proxy.preserve_host, "Forward the client's Host header (default: the upstream's)");
+  proxy_cmd->add_flag("--enforce{all}", proxy.enforce,
+                      "Refuse invalid requests (never forwarded) and replace invalid responses by a 502; "
+                      "--enforce=requests or --enforce=responses for one direction")
+      ->check(CLI::IsMember({"all", "requests", "responses"}));
+  proxy_cmd->add_option("--max-check-bytes", proxy.max_check_bytes,
+                        "Bodies larger than this pass unchecked, reported as \"not checked: too large\"")
+      ->capture_default_str();
+  proxy_cmd->add_option("--max-body-bytes", proxy.max_body_bytes,
+                        "Largest request or response body held (request: 413; response: 502)")
+      ->capture_default_str();
+  proxy_cmd->add_option("--connect-timeout", proxy.connect_timeout_ms, "Milliseconds to connect to the upstream (then 504)")
+      ->capture_default_str();
+  proxy_cmd->add_option("--upstream-timeout", proxy.upstream_timeout_ms,
+                        "Milliseconds the upstream has to answer once the request is sent (then 504)")
+      ->capture_default_str();
+  proxy_cmd->add_option("--report", proxy.report,
+                        "Write a report on exit and on POST /__specgate/report: FILE (JSON) and FILE with .xml "
+                        "(JUnit), with coverage of operations and status codes");
+  proxy_cmd->add_option("--record", proxy.record, "Record every exchange to FILE as HAR 1.2, secrets redacted");
+  proxy_cmd->add_option("--redact-header", proxy.redact_headers,
+                        "A header to redact in the recording besides Authorization, Cookie, Set-Cookie, ... (repeat)");
+  proxy_cmd->add_option("--max-payload", proxy.max_payload,
+                        "Kibana's server.maxPayload: larger request bodies are a 413 violation")
+      ->capture_default_str();
+  proxy_cmd->add_option("--host", proxy.host, "Address to listen on")->capture_default_str();
+  proxy_cmd->add_option("--port", proxy.port, "Port to listen on (0 = any free port)")->capture_default_str();
+  proxy_cmd->add_option("--base-path", source.base_path, "Prefix of every route the clients use");
+  proxy_cmd->add_option("--threads", proxy.threads, "Server threads (0 = one per core)")->capture_default_str();
+  proxy_cmd->add_option("--tls-cert", proxy.tls_cert, "PEM certificate: serve https");
+  proxy_cmd->add_option("--tls-key", proxy.tls_key, "PEM private key for --tls-cert");
+  proxy_cmd->add_option("--journal-size", proxy.journal_size, "Exchanges kept for GET /__specgate/journal (0 = none)")
+      ->capture_default_str();
+  proxy_cmd->add_flag("--quiet,-q", proxy.quiet, "No per-exchange log lines on stderr");
+
   std::string lint_format = "text";
   auto* lint_cmd = app.add_subcommand("lint", "Check the spec itself; print every problem with file:line:col");
   add_spec_options(lint_cmd);
@@ -120,6 +174,14 @@ int main(int argc, char** argv) {
     set_mock_answer_flags(mock_fixtures_option->count() ? std::optional<std::string>(mock_fixtures_dir) : std::nullopt,
                           mock_strict);
     return run_mock(mock);
+  }
+  if (proxy_cmd->parsed()) {
+    if (!proxy.tls_cert.empty() != !proxy.tls_key.empty()) {
+      std::fprintf(stderr, "specgate: --tls-cert and --tls-key go together\n");
+      return exit_usage;
+    }
+    proxy.spec = source;
+    return run_proxy(proxy);
   }
   if (lint_cmd->parsed()) return run_lint(source, lint_format);
   if (spec_cmd->parsed()) return run_spec(source);
