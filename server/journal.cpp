@@ -36,7 +36,9 @@ std::string format_utc(std::chrono::system_clock::time_point time) {
   return buf;
 }
 
-nlohmann::ordered_json journal_entry::to_json() const {
+namespace {
+// Headers as one object, lower-case names, repeated ones joined with ", ".
+nlohmann::ordered_json headers_json(const header_list& headers) {
   nlohmann::ordered_json h = nlohmann::ordered_json::object();
   for (const auto& [name, value] : headers) {
     std::string key = to_lower(name);
@@ -45,6 +47,20 @@ nlohmann::ordered_json journal_entry::to_json() const {
     else
       h[key] = value;
   }
+  return h;
+}
+}  // namespace
+
+nlohmann::ordered_json journal_entry::response_json() const {
+  return {{"status", status},
+          {"headers", headers_json(response_headers)},
+          {"body", response_body},
+          {"bodySize", response_body_size},
+          {"bodyTruncated", response_body_size > response_body.size()}};
+}
+
+nlohmann::ordered_json journal_entry::to_json() const {
+  nlohmann::ordered_json h = headers_json(headers);
   nlohmann::ordered_json out = {
       {"id", id},
       {"time", format_utc(time)},
@@ -58,6 +74,7 @@ nlohmann::ordered_json journal_entry::to_json() const {
       {"body", body},
       {"bodySize", body_size},
       {"bodyTruncated", body_size > body.size()},
+      {"response", response_json()},
       {"violationCount", violation_count},
       {"violations", nlohmann::ordered_json(violations)},
   };
@@ -77,6 +94,9 @@ struct journal::slot {
   std::string method, path, query, operation_id;
   std::string headers;     // (u32 length, name, u32 length, value)...
   std::string body;        // excerpt
+  std::string response_headers;  // same encoding
+  std::string response_body;     // excerpt
+  std::size_t response_body_size = 0;
   // The first violations_limit of each list and how many more there were.
   validator::violations violations, response_violations;
   std::size_t violations_omitted = 0, response_violations_omitted = 0;
@@ -93,21 +113,10 @@ struct journal::slot {
     e.query = query;
     e.operation_id = operation_id;
     e.body = body;
-    e.headers.clear();
-    std::size_t pos = 0;
-    auto field = [&]() {
-      std::uint32_t n = 0;
-      std::memcpy(&n, headers.data() + pos, sizeof n);
-      pos += sizeof n;
-      std::string out = headers.substr(pos, n);
-      pos += n;
-      return out;
-    };
-    while (pos < headers.size()) {
-      std::string name = field();
-      std::string value = field();
-      e.headers.emplace_back(std::move(name), std::move(value));
-    }
+    e.response_body = response_body;
+    e.response_body_size = response_body_size;
+    decode_headers(headers, e.headers);
+    decode_headers(response_headers, e.response_headers);
     auto render = [](const validator::violations& list, std::size_t omitted) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& v : list) out.push_back(violation_json(v));
@@ -116,6 +125,24 @@ struct journal::slot {
     };
     e.violations = render(violations, violations_omitted);
     e.response_violations = render(response_violations, response_violations_omitted);
+  }
+
+  static void decode_headers(const std::string& encoded, header_list& out) {
+    out.clear();
+    std::size_t pos = 0;
+    auto field = [&]() {
+      std::uint32_t n = 0;
+      std::memcpy(&n, encoded.data() + pos, sizeof n);
+      pos += sizeof n;
+      std::string text = encoded.substr(pos, n);
+      pos += n;
+      return text;
+    };
+    while (pos < encoded.size()) {
+      std::string name = field();
+      std::string value = field();
+      out.emplace_back(std::move(name), std::move(value));
+    }
   }
 };
 
@@ -184,6 +211,19 @@ void journal::add(const http_request& request, const http_response& response, st
       append_field(s.headers, std::string_view(value).substr(0, header_value_limit));
   }
   s.body.assign(std::string_view(request.body).substr(0, body_excerpt_limit));
+  s.response_headers.clear();
+  const std::size_t m = std::min(response.headers.size(), header_count_limit);
+  for (std::size_t i = 0; i < m; ++i) {
+    const auto& [name, value] = response.headers[i];
+    if (iequals(name, "specgate-violations") || iequals(name, "specgate-response-violations")) continue;  // listed below
+    append_field(s.response_headers, std::string_view(name).substr(0, 256));
+    if (is_credential_header(name))
+      append_redacted(s.response_headers, value);
+    else
+      append_field(s.response_headers, std::string_view(value).substr(0, header_value_limit));
+  }
+  s.response_body.assign(std::string_view(response.body).substr(0, body_excerpt_limit));
+  s.response_body_size = response.body.size();
   auto keep = [](const validator::violations& from, validator::violations& to, std::size_t& omitted) {
     const std::size_t n = std::min(from.size(), violations_limit);
     to.assign(from.begin(), from.begin() + static_cast<std::ptrdiff_t>(n));
@@ -222,7 +262,8 @@ void journal::clear() {
     std::lock_guard lock(s.mutex);
     if (s.id == 0 || s.id >= below) continue;
     s.id = 0;
-    for (std::string* field : {&s.method, &s.path, &s.query, &s.operation_id, &s.headers, &s.body})
+    for (std::string* field : {&s.method, &s.path, &s.query, &s.operation_id, &s.headers, &s.body,
+                               &s.response_headers, &s.response_body})
       std::string().swap(*field);
     validator::violations().swap(s.violations);
     validator::violations().swap(s.response_violations);

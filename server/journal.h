@@ -1,7 +1,7 @@
 #pragma once
 // The request journal behind GET/DELETE /__specgate/journal: the last N
-// requests with their answers and violations, so a test can check what a
-// client sent.
+// exchanges (request, response, violations), so a test can check what a
+// client sent and what it got.
 //
 // Memory is bounded: a ring of `capacity` slots, each entry bounded too
 // (body excerpt, header count and value lengths; credentials redacted).
@@ -39,6 +39,9 @@ struct journal_entry {
   header_list headers;        // bounded; credential values redacted ("ApiKey [redacted]")
   std::string body;           // the first body_excerpt_limit bytes
   std::size_t body_size = 0;  // the whole body's size
+  header_list response_headers;        // what the client got back: bounded, Set-Cookie redacted
+  std::string response_body;           // the first body_excerpt_limit bytes (as sent: maybe compressed)
+  std::size_t response_body_size = 0;
   std::size_t violation_count = 0;  // request and response violations
   // The request's violations (the specgate-violations list): each as violation_json(), then
   // {"omitted":N} when more than violations_limit were found. An empty array when none.
@@ -48,6 +51,8 @@ struct journal_entry {
   // Keys in a stable, readable order. Body, path and headers are what the
   // client sent: serialise with error_handler_t::replace (invalid UTF-8).
   nlohmann::ordered_json to_json() const;
+  // {"status","headers","body","bodySize","bodyTruncated"}: the "response" member of to_json().
+  nlohmann::ordered_json response_json() const;
 };
 
 // "2024-05-01T12:34:56.789Z"

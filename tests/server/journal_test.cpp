@@ -58,6 +58,28 @@ TEST(journal, clear_forgets_everything_so_far_and_keeps_counting) {
   EXPECT_EQ(j.recorded(), 7u);
 }
 
+TEST(journal, keeps_the_response_bounded_with_set_cookie_redacted) {
+  journal j(4);
+  http_request req;
+  req.method = "GET";
+  req.target = "/api/x";
+  http_response res;
+  res.status = 201;
+  res.headers = {{"Content-Type", "application/json"}, {"Set-Cookie", "sid=secret"},
+                 {"specgate-violations", "[]"}};
+  res.body = std::string(journal::body_excerpt_limit + 10, 'x');
+  j.add(req, res, std::chrono::microseconds(10));
+  const auto e = j.entries().at(0);
+  const auto r = e.to_json()["response"];
+  EXPECT_EQ(r["status"], 201);
+  EXPECT_EQ(r["headers"]["content-type"], "application/json");
+  EXPECT_EQ(r["headers"]["set-cookie"], "[redacted]");
+  EXPECT_FALSE(r["headers"].contains("specgate-violations"));  // listed as data in "violations"
+  EXPECT_EQ(r["bodySize"], journal::body_excerpt_limit + 10);
+  EXPECT_EQ(r["body"].get<std::string>().size(), journal::body_excerpt_limit);
+  EXPECT_EQ(r["bodyTruncated"], true);
+}
+
 TEST(journal, zero_capacity_keeps_nothing) {
   journal j(0);
   add(j, "op");

@@ -1,0 +1,385 @@
+// `specgate proxy` over real sockets: in front of `specgate mock` (no
+// violations, byte-identical bodies), in front of a deliberately wrong
+// upstream (tests/integration/wrong_upstream.py: every planted violation
+// reported with its operation, location and pointer), upstream down, slow and
+// dropping the connection, gzip, both enforce modes, recording and report.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "integration/harness.h"
+
+namespace specgate::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::vector<std::string> auth = {"Authorization: ApiKey c2VjcmV0"};
+
+// Runs tests/integration/wrong_upstream.py on a free port.
+class python_upstream {
+ public:
+  python_upstream() {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      std::string script = std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/wrong_upstream.py";
+      execlp("python3", "python3", script.c_str(), "0", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[1]);
+    FILE* out = fdopen(fds[0], "r");
+    char line[64] = {};
+    if (out && std::fgets(line, sizeof line, out)) port_ = static_cast<std::uint16_t>(std::atoi(line + 5));
+    if (out) std::fclose(out);
+  }
+  ~python_upstream() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+  }
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+json header_json(const http_reply& r, const std::string& name) {
+  const std::string text = r.header(name);
+  if (text.empty()) return json::array();
+  return json::parse(text);
+}
+
+// The proxy in front of a mock of the embedded contract.
+TEST(proxy, in_front_of_the_mock_answers_byte_identically_without_violations) {
+  specgate_process mock({"mock", "--port", "0", "--quiet"});
+  ASSERT_TRUE(mock.running()) << mock.output();
+  specgate_process proxy(
+      {"proxy", "--port", "0", "--upstream", "http://127.0.0.1:" + std::to_string(mock.port())});
+  ASSERT_TRUE(proxy.running()) << proxy.output();
+
+  const std::vector<std::pair<std::string, std::string>> gets = {
+      {"GET", "/api/fleet/agents/setup"},        {"GET", "/api/cases/tags"},
+      {"GET", "/s/dev/api/cases/tags"},          {"GET", "/api/fleet/agents/agent-1"},
+      {"GET", "/api/alerting/rule_types"},       {"HEAD", "/api/cases/tags"},
+      {"GET", "/api/fleet/agents/available_versions"}};
+  for (const auto& [method, target] : gets) {
+    auto direct = http_request(mock.port(), method, target, auth);
+    auto proxied = http_request(proxy.port(), method, target, auth);
+    ASSERT_TRUE(direct && proxied) << method << " " << target << "\n" << proxy.output();
+    EXPECT_EQ(proxied->status, direct->status) << target;
+    EXPECT_EQ(proxied->body, direct->body) << target;
+    EXPECT_EQ(proxied->header("content-type"), direct->header("content-type")) << target;
+    EXPECT_EQ(proxied->header("elastic-api-version"), direct->header("elastic-api-version")) << target;
+    EXPECT_EQ(proxied->header("kbn-name"), direct->header("kbn-name")) << target;
+    EXPECT_EQ(proxied->header("content-length"), direct->header("content-length")) << target;
+    EXPECT_EQ(proxied->header("specgate-violations"), "") << target;
+    EXPECT_EQ(proxied->header("specgate-response-violations"), "") << target << "\n" << proxy.output();
+  }
+
+  // A write with a body, valid: forwarded, answered, no violations.
+  auto reassign = http_request(proxy.port(), "POST", "/api/fleet/agents/bulk_reassign",
+                               {"kbn-xsrf: true", "Content-Type: application/json", auth[0]},
+                               R"({"agents":["a1"],"policy_id":"p1"})");
+  ASSERT_TRUE(reassign);
+  EXPECT_EQ(reassign->status, 200) << reassign->body;
+  EXPECT_EQ(reassign->header("specgate-violations"), "");
+
+  // An invalid request in report mode: forwarded; the upstream (the mock) refuses it with
+  // Kibana's 400, which the contract declares: request violations listed, none in the response.
+  auto bad = http_request(proxy.port(), "POST", "/api/fleet/agents/bulk_reassign",
+                          {"Content-Type: application/json", auth[0]}, R"({"agents":["a1"],"policy_id":"p1"})");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  const json found = header_json(*bad, "specgate-violations");
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0]["code"], "xsrf");
+  EXPECT_EQ(bad->header("specgate-response-violations"), "");
+
+  // The log line of an exchange names the operation, both statuses and the violations.
+  const std::string log = proxy.output();
+  EXPECT_NE(log.find(R"("operationId":"post-fleet-agents-bulk-reassign")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("upstreamStatus":400)"), std::string::npos) << log;
+}
+
+class wrong_upstream : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    upstream_ = new python_upstream();
+    proxy_ = new specgate_process({"proxy", "--port", "0", "--upstream", upstream_->url(), "--upstream-timeout",
+                                   "1000", "--max-check-bytes", "100000"});
+  }
+  static void TearDownTestSuite() {
+    delete proxy_;
+    delete upstream_;
+  }
+  void SetUp() override {
+    ASSERT_NE(upstream_->port(), 0) << "python3 could not start tests/integration/wrong_upstream.py";
+    ASSERT_TRUE(proxy_->running()) << proxy_->output();
+  }
+  static std::optional<http_reply> setup(const std::string& plant) {
+    std::vector<std::string> headers = auth;
+    if (!plant.empty()) headers.push_back("x-plant: " + plant);
+    return http_request(proxy_->port(), "GET", "/api/fleet/agents/setup", headers);
+  }
+  static python_upstream* upstream_;
+  static specgate_process* proxy_;
+};
+python_upstream* wrong_upstream::upstream_ = nullptr;
+specgate_process* wrong_upstream::proxy_ = nullptr;
+
+TEST_F(wrong_upstream, correct_answers_raise_no_alarm) {
+  // hapi's content type plus elastic-api-version matches the versioned media type of the document.
+  auto r = setup("");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("content-type"), "application/json; charset=utf-8");
+  EXPECT_EQ(r->header("specgate-response-violations"), "");
+  EXPECT_EQ(r->header("specgate-violations"), "");
+  auto tags = http_request(proxy_->port(), "GET", "/api/cases/tags", auth);
+  ASSERT_TRUE(tags);
+  EXPECT_EQ(tags->body, R"(["a", "b"])");
+  EXPECT_EQ(tags->header("specgate-response-violations"), "");
+  auto chunked = setup("chunked");
+  ASSERT_TRUE(chunked);
+  EXPECT_EQ(chunked->status, 200);
+  EXPECT_EQ(json::parse(chunked->body)["isReady"], true);
+  EXPECT_EQ(chunked->header("specgate-response-violations"), "");
+}
+
+TEST_F(wrong_upstream, planted_violations_are_reported_with_operation_location_and_pointer) {
+  auto type = setup("type");
+  ASSERT_TRUE(type);
+  EXPECT_EQ(type->status, 200);  // report mode: the client gets the upstream's answer
+  EXPECT_NE(type->body.find(R"("isReady": "yes")"), std::string::npos);
+  json found = header_json(*type, "specgate-response-violations");
+  ASSERT_EQ(found.size(), 1u) << found.dump();
+  EXPECT_EQ(found[0]["location"], "body");
+  EXPECT_EQ(found[0]["code"], "type");
+  EXPECT_EQ(found[0]["pointer"], "/isReady");
+
+  auto missing = setup("missing");
+  ASSERT_TRUE(missing);
+  found = header_json(*missing, "specgate-response-violations");
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found[0]["code"], "required");
+
+  auto status = setup("status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 418);
+  found = header_json(*status, "specgate-response-violations");
+  ASSERT_EQ(found.size(), 1u) << found.dump();
+  EXPECT_EQ(found[0]["location"], "status");
+
+  auto ctype = setup("ctype");
+  ASSERT_TRUE(ctype);
+  found = header_json(*ctype, "specgate-response-violations");
+  ASSERT_EQ(found.size(), 1u) << found.dump();
+  EXPECT_EQ(found[0]["location"], "content-type");
+
+  auto extra = setup("extra");
+  ASSERT_TRUE(extra);
+  found = header_json(*extra, "specgate-response-violations");
+  ASSERT_EQ(found.size(), 1u) << found.dump();
+  EXPECT_EQ(found[0]["pointer"], "/surprise");
+
+  // The log line carries the operation and the pointer.
+  const std::string log = proxy_->output();
+  EXPECT_NE(log.find(R"("operationId":"get-fleet-agents-setup")"), std::string::npos);
+  EXPECT_NE(log.find(R"("pointer":"/isReady")"), std::string::npos) << log;
+}
+
+TEST_F(wrong_upstream, undocumented_requests_are_reported_and_forwarded_with_a_proxy_s_manners) {
+  auto r = http_request(proxy_->port(), "GET", "/echo?x=1",
+                        {"Connection: close, x-hop", "x-hop: 1", "x-kept: 2", "X-Forwarded-For: 10.0.0.1",
+                         "Keep-Alive: timeout=5", "Proxy-Authorization: Basic eA=="});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  const json found = header_json(*r, "specgate-violations");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]["code"], "undocumented");
+  const json echo = json::parse(r->body);
+  EXPECT_EQ(echo["target"], "/echo?x=1");
+  std::map<std::string, std::string> h;
+  for (const auto& pair : echo["headers"]) {
+    std::string name = pair[0];
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    h[name] = pair[1];
+  }
+  EXPECT_EQ(h["host"], "127.0.0.1:" + std::to_string(upstream_->port()));
+  EXPECT_EQ(h["x-forwarded-host"], "127.0.0.1");
+  EXPECT_EQ(h["x-forwarded-proto"], "http");
+  EXPECT_EQ(h["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
+  EXPECT_EQ(h["via"], "1.1 specgate");
+  EXPECT_EQ(h["x-kept"], "2");
+  EXPECT_EQ(h.count("x-hop"), 0u);
+  EXPECT_EQ(h.count("keep-alive"), 0u);
+  EXPECT_EQ(h.count("proxy-authorization"), 0u);
+}
+
+TEST_F(wrong_upstream, gzip_is_forwarded_as_sent_and_checked_decoded) {
+  auto ok = http_request(proxy_->port(), "GET", "/api/fleet/agents/setup",
+                         {auth[0], "x-plant: gzip", "Accept-Encoding: gzip"});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->header("content-encoding"), "gzip");
+  ASSERT_GE(ok->body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(ok->body[0]), 0x1f);  // still gzip on the wire
+  EXPECT_EQ(static_cast<unsigned char>(ok->body[1]), 0x8b);
+  EXPECT_EQ(ok->header("specgate-response-violations"), "");
+
+  auto bad = http_request(proxy_->port(), "GET", "/api/fleet/agents/setup",
+                          {auth[0], "x-plant: gzip-type", "Accept-Encoding: gzip"});
+  ASSERT_TRUE(bad);
+  const json found = header_json(*bad, "specgate-response-violations");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]["pointer"], "/isReady");
+}
+
+TEST_F(wrong_upstream, a_body_past_the_check_limit_passes_unchecked_and_says_so) {
+  auto r = setup("big");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_GT(r->body.size(), 200000u);
+  EXPECT_NE(proxy_->output().find("not checked: too large"), std::string::npos);
+}
+
+TEST_F(wrong_upstream, slow_and_broken_upstreams_get_504_and_502_and_the_proxy_recovers) {
+  auto slow = setup("slow");
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->status, 504);
+  const json slow_body = json::parse(slow->body);
+  EXPECT_EQ(slow_body["statusCode"], 504);
+  EXPECT_EQ(slow_body["error"], "Gateway Timeout");
+  EXPECT_NE(slow_body["message"].get<std::string>().find(upstream_->url()), std::string::npos) << slow->body;
+
+  auto drop = setup("drop");
+  ASSERT_TRUE(drop);
+  EXPECT_EQ(drop->status, 502);
+  EXPECT_NE(drop->body.find("closed"), std::string::npos) << drop->body;
+
+  auto after = setup("");  // the proxy keeps serving
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST(proxy, upstream_down_is_a_502_naming_the_upstream_and_recovers_when_it_comes_back) {
+  // Take a free port, then leave it closed.
+  std::uint16_t port = 0;
+  {
+    python_upstream probe;
+    port = probe.port();
+  }
+  ASSERT_NE(port, 0);
+  specgate_process proxy({"proxy", "--port", "0", "--upstream", "http://127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(proxy.running()) << proxy.output();
+  auto down = http_request(proxy.port(), "GET", "/api/cases/tags", auth);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 502);
+  const json body = json::parse(down->body);
+  EXPECT_EQ(body["statusCode"], 502);
+  EXPECT_EQ(body["error"], "Bad Gateway");
+  const std::string message = body["message"];
+  EXPECT_NE(message.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << message;
+  EXPECT_NE(message.find("refused"), std::string::npos) << message;
+
+  // The upstream comes back on that port: the next request goes through.
+  specgate_process mock({"mock", "--port", std::to_string(port), "--quiet"});
+  ASSERT_TRUE(mock.running()) << mock.output();
+  auto up = http_request(proxy.port(), "GET", "/api/cases/tags", auth);
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->status, 200);
+}
+
+TEST(proxy, enforce_refuses_invalid_requests_and_replaces_invalid_responses) {
+  python_upstream upstream;
+  ASSERT_NE(upstream.port(), 0);
+  specgate_process proxy({"proxy", "--port", "0", "--upstream", upstream.url(), "--enforce"});
+  ASSERT_TRUE(proxy.running()) << proxy.output();
+  // No kbn-xsrf on a write: Kibana's own 400, never forwarded (the upstream would answer 404 JSON).
+  auto refused = http_request(proxy.port(), "POST", "/api/fleet/agents/bulk_reassign",
+                              {"Content-Type: application/json", auth[0]}, R"({"agents":["a1"],"policy_id":"p1"})");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(json::parse(refused->body)["message"], "Request must contain a kbn-xsrf header.");
+  // An invalid response: 502 listing the violations.
+  auto replaced = http_request(proxy.port(), "GET", "/api/fleet/agents/setup", {auth[0], "x-plant: type"});
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(replaced->status, 502);
+  const json body = json::parse(replaced->body);
+  EXPECT_EQ(body["error"], "Bad Gateway");
+  ASSERT_TRUE(body["attributes"]["violations"].is_array());
+  EXPECT_EQ(body["attributes"]["violations"][0]["pointer"], "/isReady");
+  // A valid one passes untouched.
+  auto fine = http_request(proxy.port(), "GET", "/api/fleet/agents/setup", auth);
+  ASSERT_TRUE(fine);
+  EXPECT_EQ(fine->status, 200);
+
+  specgate_process requests_only(
+      {"proxy", "--port", "0", "--upstream", upstream.url(), "--enforce=requests"});
+  ASSERT_TRUE(requests_only.running()) << requests_only.output();
+  auto reported = http_request(requests_only.port(), "GET", "/api/fleet/agents/setup", {auth[0], "x-plant: type"});
+  ASSERT_TRUE(reported);
+  EXPECT_EQ(reported->status, 200);  // responses are only reported
+  EXPECT_NE(reported->header("specgate-response-violations"), "");
+}
+
+TEST(proxy, records_har_with_secrets_redacted_and_writes_the_report_on_sigterm) {
+  python_upstream upstream;
+  ASSERT_NE(upstream.port(), 0);
+  const fs::path dir = fs::temp_directory_path() / ("specgate-proxy-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string har = (dir / "traffic.har").string();
+  const std::string report = (dir / "report.json").string();
+  specgate_process proxy({"proxy", "--port", "0", "--upstream", upstream.url(), "--record", har, "--report", report,
+                          "--redact-header", "x-secret"});
+  ASSERT_TRUE(proxy.running()) << proxy.output();
+  ASSERT_TRUE(http_request(proxy.port(), "GET", "/api/fleet/agents/setup",
+                           {"Authorization: ApiKey c2VjcmV0", "Cookie: sid=abc", "x-secret: hush", "kbn-xsrf: yes"}));
+  ASSERT_TRUE(http_request(proxy.port(), "GET", "/api/fleet/agents/setup", {auth[0], "x-plant: type"}));
+  ASSERT_TRUE(http_request(proxy.port(), "GET", "/echo?api_key=topsecret", auth));
+  ASSERT_EQ(proxy.stop(SIGTERM), 0) << proxy.output();
+
+  std::ifstream in(har);
+  std::stringstream text;
+  text << in.rdbuf();
+  const json doc = json::parse(text.str());
+  const json& entries = doc["log"]["entries"];
+  ASSERT_EQ(entries.size(), 3u);
+  const std::string all = text.str();
+  EXPECT_EQ(all.find("c2VjcmV0"), std::string::npos);
+  EXPECT_EQ(all.find("sid=abc"), std::string::npos);
+  EXPECT_EQ(all.find("hush"), std::string::npos);
+  EXPECT_EQ(all.find("topsecret"), std::string::npos);
+  EXPECT_NE(all.find("kbn-xsrf"), std::string::npos);
+  EXPECT_EQ(entries[0]["_operationId"], "get-fleet-agents-setup");
+  EXPECT_EQ(entries[1]["_violations"]["response"][0]["pointer"], "/isReady");
+
+  std::ifstream rin(report);
+  std::stringstream rtext;
+  rtext << rin.rdbuf();
+  const json r = json::parse(rtext.str());
+  EXPECT_EQ(r["summary"]["exchanges"], 3);
+  std::ifstream junit(dir / "report.xml");
+  std::stringstream jtext;
+  jtext << junit.rdbuf();
+  EXPECT_NE(jtext.str().find("get-fleet-agents-setup"), std::string::npos);
+  EXPECT_NE(jtext.str().find("<failure"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace specgate::testing

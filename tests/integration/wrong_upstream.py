@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""A deliberately wrong "Kibana" for the proxy's integration tests.
+
+Answers GET /api/fleet/agents/setup and GET /api/cases/tags of the embedded
+contract the way Kibana does (hapi's `application/json; charset=utf-8` plus
+`elastic-api-version`), and departs from the contract on demand: the request
+header `x-plant` names the defect. /echo (not in the contract) answers the
+request's method, target and headers as JSON. Prints "port N" on stdout once
+it listens on 127.0.0.1 (port 0 = any free port), serves until killed.
+"""
+import gzip
+import json
+import socketserver
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SETUP_OK = {"isReady": True, "missing_requirements": [], "missing_optional_features": []}
+
+PLANTED = {
+    # plant -> (status, content type, body object)
+    "type": (200, "application/json; charset=utf-8", {**SETUP_OK, "isReady": "yes"}),
+    "missing": (200, "application/json; charset=utf-8", {"isReady": True}),
+    "status": (418, "application/json; charset=utf-8", SETUP_OK),
+    "ctype": (200, "text/plain; charset=utf-8", SETUP_OK),
+    "extra": (200, "application/json; charset=utf-8", {**SETUP_OK, "surprise": 1}),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send_json(self, status, content_type, body_bytes, extra=()):
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("elastic-api-version", "2023-10-31")
+        self.send_header("kbn-name", "wrong-upstream")
+        for name, value in extra:
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(body_bytes)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body_bytes)
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.do_GET(body)
+
+    def do_GET(self, body=b""):
+        path = self.path.split("?", 1)[0]
+        plant = self.headers.get("x-plant", "")
+        if path == "/echo" or path.endswith("/echo"):
+            answer = {"method": self.command, "target": self.path,
+                      "headers": [[k, v] for k, v in self.headers.items()], "bodySize": len(body)}
+            return self.send_json(200, "application/json", json.dumps(answer).encode())
+        if path.endswith("/api/cases/tags"):
+            return self.send_json(200, "application/json; charset=utf-8", json.dumps(["a", "b"]).encode())
+        if not path.endswith("/api/fleet/agents/setup"):
+            return self.send_json(404, "application/json; charset=utf-8",
+                                  json.dumps({"statusCode": 404, "error": "Not Found", "message": "Not Found"}).encode())
+        if plant in PLANTED:
+            status, ctype, obj = PLANTED[plant]
+            return self.send_json(status, ctype, json.dumps(obj).encode())
+        if plant == "gzip" or plant == "gzip-type":
+            obj = SETUP_OK if plant == "gzip" else {**SETUP_OK, "isReady": "yes"}
+            data = gzip.compress(json.dumps(obj).encode())
+            return self.send_json(200, "application/json; charset=utf-8", data,
+                                  [("content-encoding", "gzip"), ("vary", "accept-encoding")])
+        if plant == "slow":
+            time.sleep(3)
+        if plant == "big":
+            obj = {**SETUP_OK, "package_verification_key_id": "k" * 200000}
+            return self.send_json(200, "application/json; charset=utf-8", json.dumps(obj).encode())
+        if plant == "drop":
+            self.send_response(200)
+            self.send_header("content-type", "application/json; charset=utf-8")
+            self.send_header("content-length", "5000")
+            self.end_headers()
+            self.wfile.write(b'{"isReady": true, "missing_requirements": [')
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if plant == "chunked":
+            data = json.dumps(SETUP_OK).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json; charset=utf-8")
+            self.send_header("elastic-api-version", "2023-10-31")
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(data), 7):
+                part = data[i:i + 7]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        return self.send_json(200, "application/json; charset=utf-8", json.dumps(SETUP_OK).encode())
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    server = Server(("127.0.0.1", port), Handler)
+    print("port", server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
