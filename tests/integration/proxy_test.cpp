@@ -381,5 +381,81 @@ TEST(proxy, records_har_with_secrets_redacted_and_writes_the_report_on_sigterm) 
   fs::remove_all(dir);
 }
 
+// A self-signed certificate made at test time with the openssl command.
+struct test_certificate {
+  explicit test_certificate(const std::string& san) {
+    dir = fs::temp_directory_path() / ("specgate-proxy-tls-" + std::to_string(getpid()) + "-" + std::to_string(count++));
+    fs::create_directories(dir);
+    const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+                            "-subj /CN=specgate-test -addext 'subjectAltName=" + san + "' -keyout '" + key() +
+                            "' -out '" + cert() + "' >/dev/null 2>&1";
+    ok = std::system(cmd.c_str()) == 0 && fs::exists(cert());
+  }
+  ~test_certificate() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  std::string cert() const { return (dir / "cert.pem").string(); }
+  std::string key() const { return (dir / "key.pem").string(); }
+  static inline int count = 0;
+  fs::path dir;
+  bool ok = false;
+};
+
+TEST(proxy, https_upstream_is_verified_unless_insecure) {
+  test_certificate good("DNS:localhost,IP:127.0.0.1");
+  test_certificate other("DNS:other.example");
+  if (!good.ok || !other.ok) GTEST_SKIP() << "the openssl command could not make a certificate";
+  specgate_process mock({"mock", "--port", "0", "--quiet", "--tls-cert", good.cert(), "--tls-key", good.key()});
+  ASSERT_TRUE(mock.running()) << mock.output();
+  const std::string url = "https://127.0.0.1:" + std::to_string(mock.port());
+
+  specgate_process trusted({"proxy", "--port", "0", "--quiet", "--upstream", url, "--upstream-ca", good.cert()});
+  ASSERT_TRUE(trusted.running()) << trusted.output();
+  auto ok = http_request(trusted.port(), "GET", "/api/cases/tags", auth);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(ok->header("specgate-response-violations"), "");
+
+  specgate_process untrusted({"proxy", "--port", "0", "--quiet", "--upstream", url});
+  ASSERT_TRUE(untrusted.running()) << untrusted.output();
+  auto refused = http_request(untrusted.port(), "GET", "/api/cases/tags", auth);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 502);
+  EXPECT_NE(refused->body.find("certificate"), std::string::npos) << refused->body;
+
+  // Trusted CA, wrong name: the mock's certificate names only other.example.
+  specgate_process wrong_name_mock({"mock", "--port", "0", "--quiet", "--tls-cert", other.cert(), "--tls-key", other.key()});
+  ASSERT_TRUE(wrong_name_mock.running()) << wrong_name_mock.output();
+  specgate_process mismatch({"proxy", "--port", "0", "--quiet", "--upstream",
+                             "https://127.0.0.1:" + std::to_string(wrong_name_mock.port()), "--upstream-ca", other.cert()});
+  ASSERT_TRUE(mismatch.running()) << mismatch.output();
+  auto mismatched = http_request(mismatch.port(), "GET", "/api/cases/tags", auth);
+  ASSERT_TRUE(mismatched);
+  EXPECT_EQ(mismatched->status, 502) << mismatched->body;
+
+  specgate_process insecure({"proxy", "--port", "0", "--quiet", "--upstream", url, "--insecure"});
+  ASSERT_TRUE(insecure.running()) << insecure.output();
+  auto anyway = http_request(insecure.port(), "GET", "/api/cases/tags", auth);
+  ASSERT_TRUE(anyway);
+  EXPECT_EQ(anyway->status, 200);
+
+  // An unreadable --upstream-ca is a usage error naming the file.
+  specgate_process bad_ca({"proxy", "--port", "0", "--upstream", url, "--upstream-ca", "/nonexistent/ca.pem"},
+                          std::chrono::seconds(10));
+  EXPECT_FALSE(bad_ca.running());
+  EXPECT_EQ(bad_ca.stop(SIGTERM), 2);
+  EXPECT_NE(bad_ca.output().find("/nonexistent/ca.pem"), std::string::npos) << bad_ca.output();
+}
+
+TEST(proxy, bad_upstream_urls_are_usage_errors) {
+  for (const std::string url : {"ftp://127.0.0.1:21", "http://", "127.0.0.1:5601", "http://h:5601/x?y=1"}) {
+    specgate_process p({"proxy", "--port", "0", "--upstream", url}, std::chrono::seconds(10));
+    EXPECT_FALSE(p.running()) << url;
+    EXPECT_EQ(p.stop(SIGTERM), 2) << url << "\n" << p.output();
+    EXPECT_NE(p.output().find("--upstream"), std::string::npos) << p.output();
+  }
+}
+
 }  // namespace
 }  // namespace specgate::testing
