@@ -15,7 +15,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-say() { printf '\n== %s\n' "$*"; }
+source bench/lib.sh  # say, wait_ready, run_wrk, peak_rss_mb
 [[ -f "$SPEC" ]] || { echo "Kibana's document not found at $SPEC" >&2; exit 1; }
 echo "machine: $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 
@@ -54,18 +54,6 @@ if [[ -n ${SPECGATE_BASELINE:-} ]]; then
 fi
 
 PRISM=$TOOLS/node_modules/.bin/prism
-wait_ready() {  # port, timeout seconds -> prints ms until GET /api/fleet/agents/setup answers
-  local port=$1 limit=$2 start now
-  start=$(date +%s%N)
-  while true; do
-    if curl -s -o /dev/null -m 1 -H 'Authorization: ApiKey c29tZTprZXk=' "http://127.0.0.1:$port/api/fleet/agents/setup"; then
-      now=$(date +%s%N); echo $(( (now - start) / 1000000 )); return 0
-    fi
-    now=$(date +%s%N)
-    (( (now - start) / 1000000000 > limit )) && { echo timeout; return 1; }
-    sleep 0.05
-  done
-}
 if [[ -x $PRISM ]]; then
   say "start-up, yardstick: Prism on the same document"
   "$PRISM" mock -p 4010 "$SPEC" >"$WORK/prism.log" 2>&1 &
@@ -77,7 +65,6 @@ fi
 
 # --- load: requests/s and latency, side by side ---
 if ! command -v wrk >/dev/null; then echo "(wrk not installed: make bench installs it)"; exit 0; fi
-AUTH='Authorization: ApiKey c29tZTprZXk='
 body_file=$WORK/configure.json
 # The POST /api/cases/configure example request body of the embedded contract (831 bytes).
 "$BUILD/specgate" example setCaseConfigurationDefaultSpace >"$body_file"
@@ -88,19 +75,6 @@ wrk.headers["kbn-xsrf"] = "true"
 wrk.headers["Authorization"] = "ApiKey c29tZTprZXk="
 local f = io.open("$body_file", "r"); wrk.body = f:read("*a"); f:close()
 EOF
-run_wrk() {  # label url [script]
-  local label=$1 url=$2 script=${3:-}
-  local args=(-t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "$AUTH")
-  [[ -n $script ]] && args+=(-s "$script")
-  wrk "${args[@]}" "$url" >"$WORK/wrk.out" 2>&1 || true
-  local rps p50 p99
-  rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.out")
-  p50=$(awk '$1=="50%" {print $2}' "$WORK/wrk.out")
-  p99=$(awk '$1=="99%" {print $2}' "$WORK/wrk.out")
-  printf '%-44s %10s req/s   p50 %8s   p99 %8s   non-2xx: %s\n' "$label" "$rps" "$p50" "$p99" \
-    "$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.out")"
-}
-
 say "load: $CONNECTIONS connections, $DURATION each, wrk on the same machine"
 # nginx answering a fixed body: the ceiling.
 mkdir -p "$WORK/nginx"
@@ -133,9 +107,15 @@ PIDS+=($SG)
 wait_ready 18081 30 >/dev/null
 run_wrk "specgate GET /api/fleet/agents/setup" http://127.0.0.1:18081/api/fleet/agents/setup
 [[ -s $body_file ]] && run_wrk "specgate POST /api/cases/configure (validated)" http://127.0.0.1:18081/api/cases/configure "$WORK/post.lua"
-echo "specgate RSS under load: $(( $(awk '/VmHWM/ {print $2}' /proc/$SG/status) / 1024 )) MB peak"
+echo "specgate RSS under load: $(peak_rss_mb "$SG") MB peak"
 
 if [[ -x $PRISM ]]; then
   run_wrk "prism GET /api/fleet/agents/setup" http://127.0.0.1:4010/api/fleet/agents/setup
   [[ -s $body_file ]] && run_wrk "prism POST /api/cases/configure" http://127.0.0.1:4010/api/cases/configure "$WORK/post.lua"
 fi
+
+# --- the validating proxy (issue 9): nginx direct, specgate proxy, Prism's proxy ---
+# This script's servers stop first: the proxy benchmark has the machine to itself.
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+PIDS=()
+bench/proxy.sh "$BUILD"

@@ -9,6 +9,7 @@
 
 #include "server/http_types.h"
 #include "validator/check/violation.h"
+#include "validator/check/violation_json.h"
 #include "validator/contract/profile.h"
 
 namespace specgate::server {
@@ -32,9 +33,8 @@ std::string_view kibana_error_phrase(int status);
 // Kibana's error body: {"statusCode":404,"error":"Not Found","message":"Not Found"}.
 std::string kibana_error_body(int status, std::string_view message);
 
-// One violation as JSON: location, code, and what else it has (name, pointer,
-// schemaPointer, keyword, expected, found), then message.
-nlohmann::json violation_json(const validator::violation& v);
+// One violation as JSON (validator/check/violation_json.h).
+using validator::violation_json;
 
 // Every violation as a JSON array for the `specgate-violations` header, at
 // most `max_bytes` long; when entries must be left out, the last element says

@@ -4,9 +4,14 @@
 // codes exercised out of those declared), rendered as JSON and as JUnit XML
 // (one test case per operation seen). Fed by the proxy (--report) and by the
 // CI verbs (validate, test).
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -16,33 +21,86 @@
 
 namespace specgate::validator {
 
+// What is listed is bounded, whatever the traffic: past these, entries are counted, not listed
+// (the JSON's "...Unlisted" counts, a line in the JUnit text).
+inline constexpr std::size_t report_max_undocumented = 1000;  // distinct method + path
+inline constexpr std::size_t report_max_violations = 1000;    // distinct violations per operation
+inline constexpr std::size_t report_max_notes = 100;          // distinct notes, and errors, per operation
+
 class traffic_report {
  public:
   // `c` must outlive the report; `suite` names the JUnit test suite ("specgate proxy").
   traffic_report(const contract& c, std::string suite);
+  ~traffic_report();
+  traffic_report(const traffic_report&) = delete;
+  traffic_report& operator=(const traffic_report&) = delete;
 
   // Counts one exchange. Not thread-safe: one thread feeds it (the recorder's).
+  // Its operation is found by method + path template, else by operationId; one the contract
+  // does not hold is reported after the contract's, without coverage.
+  // Examples quote the request-target as given: feed redacted exchanges (redacted(), har.h)
+  // when a query may carry secrets.
   void add(const exchange& e);
+  // Exchanges the recorder could not take (full queue): shown in the summary and the JUnit properties.
+  void set_dropped(std::uint64_t n) { dropped_ = n; }
 
-  std::size_t exchanges() const;
-  std::size_t exchanges_with_violations() const;
+  std::size_t exchanges() const { return exchanges_; }
+  std::size_t exchanges_with_violations() const { return failed_; }
 
-  // {"summary":{exchanges, failed, violations, undocumented, unchecked},
-  //  "coverage":{"operations":{"declared":N,"exercised":M,"percent":..},"statuses":{...},
-  //              "missing":[{"operationId","method","path","statuses":[..]}]},
-  //  "operations":[{"operationId","method","path","exchanges","statuses":{"200":3},
-  //                 "violations":[{..violation..,"count":N,"example":"GET /api/..."}]}],
-  //  "undocumented":[{"method","path","count"}]}
+  // {"summary":{"exchanges","failed" (exchanges with violations),"violations","undocumented",
+  //             "undocumentedUnlisted","unchecked" (exchanges with a note),"upstreamErrors","dropped"},
+  //  "coverage":{"operations":{"declared":N,"exercised":M,"percent":66.6},
+  //              "statuses":{"declared":N,"exercised":M,"percent":..},
+  //              "missing":[{"operationId","method","path","exercised":bool,"statuses":["404","default"]}]},
+  //  "operations":[{"operationId","method":"GET","path","exchanges","failed","statuses":{"200":3},
+  //                 "violations":[{"direction":"request",..violation_json..,"count":N,
+  //                                "example":"GET /api/..."}],"violationsUnlisted":N,
+  //                 "unchecked":N,"notes":[{"direction","note","count","example"}],
+  //                 "upstreamErrors":N,"errors":[{"error","count","example"}]}],
+  //  "undocumented":[{"method","path","count","statuses":{"404":2}}]}
+  // Operations in document order (then those the contract does not hold, in order of first
+  // sight); violations sorted by direction, location, code, name, pointer, message; undocumented
+  // by path then method. Status "0": no response reached the client. Percentages have one
+  // decimal, rounded down (100.0 only when nothing is missing; 100.0 when nothing is declared).
+  // A declared "2XX" or "default" response is exercised when a status it covers was answered
+  // (find_response); statuses the proxy answered itself (upstream errors) exercise nothing.
   nlohmann::ordered_json to_json() const;
-  // <testsuites><testsuite name=suite tests=.. failures=..><testcase classname="METHOD path"
-  // name="operationId">, <failure message=".."> listing each distinct violation with a count.
+  // <testsuites><testsuite name=suite tests failures errors time timestamp> with <properties>
+  // (coverage and summary figures), then one <testcase classname="METHOD path" name="operationId"
+  // time> per operation seen: <error> when the upstream failed, <failure> listing each distinct
+  // violation with its count and an example, <system-out> with the statuses and unchecked
+  // exchanges; last, the testcase "undocumented requests", failing when any were seen.
+  // Times: the sum of the exchanges' durations. Text is escaped and stripped of what XML 1.0
+  // forbids; bytes that are not UTF-8 become U+FFFD.
   std::string to_junit() const;
 
  private:
-  struct per_operation;
+  struct per_operation;  // one operation's tally (traffic_report.cpp)
+  struct undocumented_route {
+    std::size_t count = 0;
+    std::chrono::microseconds time{0};
+    std::map<int, std::size_t> statuses;
+  };
+  struct coverage;
+  coverage compute_coverage() const;
+  per_operation& slot(const exchange& e);
+
   const contract& contract_;
   std::string suite_;
-  std::map<std::size_t, per_operation*> seen_;  // placeholder: the implementer chooses the storage
+  // The contract's operations (by index, made on first sight), then operations it does not hold.
+  std::vector<std::unique_ptr<per_operation>> operations_;
+  std::unordered_map<std::string, std::size_t> by_route_;  // "get /api/x/{id}" -> index in operations_
+  std::map<std::pair<std::string, std::string>, undocumented_route> undocumented_;  // (path, METHOD)
+  std::size_t undocumented_requests_ = 0;
+  std::size_t undocumented_unlisted_ = 0;  // requests to routes past report_max_undocumented
+  std::chrono::microseconds undocumented_time_{0};
+  std::size_t exchanges_ = 0;
+  std::size_t failed_ = 0;
+  std::size_t violations_ = 0;
+  std::size_t unchecked_ = 0;
+  std::size_t upstream_errors_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::chrono::system_clock::time_point first_{};  // earliest exchange start (exchanges_ > 0)
 };
 
 }  // namespace specgate::validator
