@@ -14,7 +14,9 @@ PACKAGES := g++ cmake ninja-build pkg-config ccache \
             libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema
 # python3-jsonschema: the independent validator the example cross-check test compares with.
 # Extra packages for `make bench`: the load generator, the nginx ceiling, Node.js for Prism.
-BENCH_PACKAGES := wrk nginx nodejs npm curl
+BENCH_PACKAGES := wrk nginx curl
+# Node.js and npm from Debian, unless some npm is already on PATH (a nodesource nodejs conflicts with Debian's npm).
+NODE_PACKAGES  := nodejs npm
 PRISM_VERSION  ?= 5.14.2
 
 .PHONY: all setup build run test bench bench-setup clean help
@@ -45,6 +47,7 @@ test: build
 
 bench-setup: setup
 	@tools/install-packages.sh $(BENCH_PACKAGES)
+	@command -v npm >/dev/null || tools/install-packages.sh $(NODE_PACKAGES)
 	@test -x $(BUILD_DIR)/bench-tools/node_modules/.bin/prism || \
 	  npm install --prefix $(BUILD_DIR)/bench-tools --no-audit --no-fund @stoplight/prism-cli@$(PRISM_VERSION)
 
