@@ -54,8 +54,9 @@ struct upstream_response {
     too_large,     // response body beyond max_response_bytes
   };
   failure error = failure::none;
-  // Names the upstream and the cause: "upstream https://kibana:5601 failed the TLS handshake:
-  // certificate verify failed (hostname mismatch)". Empty when error == none.
+  // Names the upstream and the cause: "upstream https://kibana:5601: TLS handshake failed:
+  // certificate verify failed (hostname mismatch)", "upstream http://127.0.0.1:1 refused the
+  // connection (127.0.0.1:1)". Empty when error == none.
   std::string message;
 
   int status = 0;
@@ -76,7 +77,8 @@ class upstream_client {
   upstream_client(const upstream_client&) = delete;
   upstream_client& operator=(const upstream_client&) = delete;
 
-  // Empty, or why the client cannot work (unreadable --upstream-ca, TLS context failure).
+  // Empty, or why the client cannot work (unreadable --upstream-ca, TLS context failure);
+  // then every send() fails with it (kind tls for an https upstream, else protocol).
   const std::string& setup_error() const;
   const upstream_options& options() const;
 
@@ -86,10 +88,14 @@ class upstream_client {
   // Must be called from a thread running an http_server io_context (see this_thread_context() in
   // server/io_context_local.h), or any thread running the io_context handed to the overload below.
   // A pooled connection the upstream closed meanwhile is retried once on a fresh one when nothing
-  // of the response had arrived. HEAD, 1xx, 204 and 304 are read without a body.
+  // of the response had arrived. HEAD, 1xx, 204 and 304 are read without a body; 1xx other than
+  // 101 are skipped. `done` never runs inside send(), except on a thread that runs no io_context:
+  // then it runs at once with a protocol failure saying so (there is nothing to wait on).
   void send(const http_request& request, std::function<void(upstream_response)> done);
 
-  // Connections kept idle by this thread's pool (for tests).
+  // Connections kept idle by this thread's pool (for tests). The pool belongs to the thread's
+  // io_context (one per server thread), so its sockets close when that context goes; a client's
+  // idle connections outlive the client harmlessly until then and are never given to another.
   std::size_t idle_connections() const;
 
  private:
