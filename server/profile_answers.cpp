@@ -1,4 +1,4 @@
-// Kibana's headers and error body, RFC 9457 problem+json, and the JSON form of a violation.
+// Kibana's headers and error body, RFC 9457 problem+json, and the specgate-violations header.
 #include "server/profile_answers.h"
 
 #include <unistd.h>
@@ -55,18 +55,6 @@ std::string kibana_error_body(int status, std::string_view message) {
   nlohmann::ordered_json body = {{"statusCode", status}, {"error", kibana_error_phrase(status)}, {"message", message}};
   // The message may quote request bytes that are not UTF-8: replaced, never thrown.
   return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
-
-json violation_json(const validator::violation& v) {
-  json entry = {{"location", validator::location_name(v.location)}, {"code", v.code}};
-  if (!v.name.empty()) entry["name"] = v.name;
-  if (!v.instance_pointer.empty()) entry["pointer"] = v.instance_pointer;
-  if (!v.schema_pointer.empty()) entry["schemaPointer"] = v.schema_pointer;
-  if (!v.keyword.empty()) entry["keyword"] = v.keyword;
-  if (!v.expected.empty()) entry["expected"] = v.expected;
-  if (!v.found.empty()) entry["found"] = v.found;
-  entry["message"] = v.message;
-  return entry;
 }
 
 std::string violations_header(const validator::violations& found, std::size_t max_bytes) {
