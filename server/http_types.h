@@ -9,6 +9,7 @@
 
 #include "validator/check/violation.h"
 #include "validator/text_util.h"
+#include "validator/traffic/reason_phrase.h"
 
 namespace specgate::server {
 
@@ -63,8 +64,8 @@ using async_request_handler = std::function<void(const http_request&, http_respo
 // ASCII case-insensitive comparison of header names and tokens.
 using specgate::iequals;
 
-// Standard reason phrase for a status code ("Payload Too Large"), "Unknown" otherwise.
-// Also the `error` field of Kibana's error body.
-std::string_view reason_phrase(int status);
+// Standard reason phrase for a status code ("Payload Too Large"), "Unknown" otherwise
+// (validator/traffic/reason_phrase.h). Also the `error` field of Kibana's error body.
+using validator::reason_phrase;
 
 }  // namespace specgate::server

@@ -1,4 +1,4 @@
-// Kibana's headers and error body, RFC 9457 problem+json, and the violations header and list.
+// Kibana's headers and error body, RFC 9457 problem+json, and the specgate-violations header.
 #include "server/profile_answers.h"
 
 #include <unistd.h>

@@ -1,7 +1,7 @@
 #pragma once
 // How the mock's own answers look under each profile: Kibana's headers and
-// error body (kibana), RFC 9457 problem+json (openapi), and the one JSON form
-// of a violation that the header, the problem body and the journal share.
+// error body (kibana), RFC 9457 problem+json (openapi), and the
+// specgate-violations header, all from the one JSON form of a violation.
 #include <string>
 #include <string_view>
 
@@ -33,7 +33,8 @@ std::string_view kibana_error_phrase(int status);
 // Kibana's error body: {"statusCode":404,"error":"Not Found","message":"Not Found"}.
 std::string kibana_error_body(int status, std::string_view message);
 
-// One violation as JSON (validator/check/violation_json.h).
+// One violation as JSON (validator/check/violation_json.h: the one implementation,
+// shared with the HAR recording and the reports).
 using validator::violation_json;
 
 // Every violation as a JSON array for the `specgate-violations` header, at

@@ -24,6 +24,9 @@ struct recorder_options {
   std::size_t queue_capacity = 4096;
   std::string suite = "specgate proxy";
   std::string version;         // creator version in the HAR
+  // Test hook: runs on the recorder's thread before each exchange is taken up (a test blocks
+  // it to fill the queue). Empty in production.
+  std::function<void()> before_each;
 };
 
 class recorder {
@@ -34,20 +37,35 @@ class recorder {
   recorder(const recorder&) = delete;
   recorder& operator=(const recorder&) = delete;
 
-  // Opens the HAR file, starts the thread; "" or an error naming the file.
+  // Opens the HAR file, starts the thread; "" or an error naming the file. Does nothing when
+  // not active(). Call once.
   std::string start();
-  // Thread-safe, lock-free, never blocks: false (and counted) when the queue is full.
+  // Thread-safe, lock-free, never blocks: false (and counted) when the queue is full, or when
+  // the recorder is not running (before start(), after stop()). When not active() it returns
+  // false and counts nothing: there is nothing to record.
+  // On its thread each exchange is redacted (the HAR and the report see the same copy), its
+  // response decoded for the HAR when it names a Content-Encoding, written, and counted.
   bool offer(std::unique_ptr<validator::exchange> e);
   // Waits until everything offered so far is written, then writes the report files
-  // (SIGTERM/SIGINT, POST /__specgate/report). Returns "" or the error. Thread-safe.
+  // (SIGTERM/SIGINT, POST /__specgate/report): report_path (JSON, indented) and report_path
+  // with its extension replaced by .xml (JUnit). Returns "" or the error naming the file;
+  // "" without --report. Thread-safe.
   std::string write_report();
-  // The report as JSON now (after draining), for POST /__specgate/report's answer.
+  // The report as JSON now (after draining), for POST /__specgate/report's answer; its
+  // summary carries "dropped". Thread-safe.
   nlohmann::ordered_json report_json();
-  void stop();  // drain, write report, close; idempotent
+  // Drains, writes the report, closes the HAR; idempotent (later calls return ""). Logs
+  // nothing: returns "" or the errors (HAR writing, report, closing), for the caller to log
+  // with dropped().
+  std::string stop();
 
   bool active() const;  // recording or reporting
   std::uint64_t dropped() const;
   std::uint64_t recorded() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace specgate::server

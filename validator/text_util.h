@@ -1,10 +1,12 @@
 #pragma once
 // Small text helpers shared by the validator's .cpp files: ASCII case
 // folding, trimming HTTP optional white space, hex digits, JSON media types,
-// the nesting depth of JSON text.
+// the nesting depth of JSON text, base64.
 // Header-only and cheap to include; ASCII only (the program runs in the "C"
 // locale, so this is what std::tolower did in every former copy).
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -72,6 +74,59 @@ constexpr std::size_t json_depth(std::string_view text, std::size_t limit) {
     }
   }
   return deepest;
+}
+
+
+// Standard base64 (RFC 4648 alphabet), padded.
+inline std::string encode_base64(std::string_view bytes) {
+  static constexpr std::string_view table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const std::uint32_t v = (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
+                            (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
+                            static_cast<unsigned char>(bytes[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out += table[(v >> k) & 0x3F];
+  }
+  if (i < bytes.size()) {
+    std::uint32_t v = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    out += table[(v >> 18) & 0x3F];
+    out += table[(v >> 12) & 0x3F];
+    out += i + 1 < bytes.size() ? table[(v >> 6) & 0x3F] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// Decodes base64 (standard alphabet, padding optional); nullopt when malformed.
+inline std::optional<std::string> decode_base64(std::string_view text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.empty() || text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int v = value(c);
+    if (v < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return out;
 }
 
 }  // namespace specgate

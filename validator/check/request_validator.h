@@ -17,6 +17,7 @@
 
 #include "validator/contract/contract.h"
 #include "validator/check/violation.h"
+#include "validator/text_util.h"  // decode_base64
 
 namespace specgate::validator {
 
@@ -105,8 +106,7 @@ class request_validator {
 
 // True when `text` is well-formed base64 (standard alphabet, padding optional).
 bool is_base64(std::string_view text);
-// Decodes base64; nullopt when malformed.
-std::optional<std::string> decode_base64(std::string_view text);
+// decode_base64 is in validator/text_util.h.
 
 // Does the request's Content-Type match a declared media type key? Essence and
 // parameters compare case-insensitively; `charset` is always accepted.

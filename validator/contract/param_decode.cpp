@@ -795,6 +795,11 @@ struct form_value_reader {
 
 }  // namespace
 
+bool is_utf8(std::string_view s) {
+  std::string copy(s);
+  return !repair_utf8(copy);
+}
+
 // ---------------------------------------------------------------- public
 
 const value_shape* param_shape::property(std::string_view name) const {

@@ -125,6 +125,9 @@ param_shape make_param_shape(const schema_resolver& resolve, const document& doc
 param_shape make_parameter_shape(const schema_resolver& resolve, const document& doc, const json& parameter_object,
                                  const std::string& pointer);
 
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+bool is_utf8(std::string_view s);
+
 // One key/value pair of a query string or Cookie header, decoded.
 struct param_pair {
   std::string key;

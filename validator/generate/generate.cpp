@@ -16,6 +16,7 @@
 #include "validator/document/loader.h"
 #include "validator/schema/pattern.h"
 #include "validator/schema/schema_walk.h"
+#include "validator/text_util.h"
 
 namespace specgate::validator {
 
@@ -599,26 +600,6 @@ std::string random_word(rng& r, std::size_t len) {
   return s;
 }
 
-std::string base64(std::string_view bytes) {
-  static constexpr std::string_view table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const std::uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                            static_cast<unsigned char>(bytes[i + 2]);
-    for (int k = 18; k >= 0; k -= 6) out += table[(v >> k) & 0x3F];
-  }
-  if (i < bytes.size()) {
-    std::uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += table[(v >> 18) & 0x3F];
-    out += table[(v >> 12) & 0x3F];
-    out += i + 1 < bytes.size() ? table[(v >> 6) & 0x3F] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 // A value of a string format, fitted to the length bounds where the format allows.
 std::optional<std::string> format_sample(std::string_view format, rng& r, bool vary, std::size_t min_len,
                                          std::size_t max_len) {
@@ -676,14 +657,14 @@ std::optional<std::string> format_sample(std::string_view format, rng& r, bool v
   }
   if (format == "byte") {
     std::string raw = vary ? random_word(r, 6) : "string";
-    std::string s = base64(raw);
+    std::string s = encode_base64(raw);
     while (s.size() < min_len && s.size() < 8192) {
       raw += raw;
-      s = base64(raw);
+      s = encode_base64(raw);
     }
     if (s.size() > max_len) {
       raw.resize(max_len / 4 * 3);
-      s = base64(raw);
+      s = encode_base64(raw);
     }
     return s;
   }

@@ -3,6 +3,7 @@
 // exchange, secrets redacted on the way in, written incrementally to a file
 // that is valid JSON after every flush, and read back for `specgate validate`.
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,16 +26,29 @@ struct redaction {
   std::vector<std::string> query;
 };
 
-// Copies `e` with its secrets redacted (headers, query in target, cookies).
+// Copies `e` with its secrets redacted, in request and response headers alike: each listed
+// header's value becomes "[redacted]", except that Authorization and Proxy-Authorization keep
+// their scheme word ("ApiKey [redacted]"), Cookie keeps its cookie names ("sid=[redacted]; a=[redacted]")
+// and Set-Cookie its name and attributes ("sid=[redacted]; Path=/; HttpOnly"). A listed query
+// parameter of `target` (matched on its decoded name) keeps its name and gets the value
+// "[redacted]"; every other byte of the target stays as it was. Bodies are not touched.
 exchange redacted(const exchange& e, const redaction& r);
 
 // One HAR entry (startedDateTime, time, request, response, cache, timings) plus specgate's own
-// fields "_operationId", "_violations" (request and response, as violation JSON), "_notes".
-// Bodies that are not UTF-8 go base64 ("encoding": "base64").
-nlohmann::ordered_json har_entry(const exchange& e);
+// fields "_operationId" (null when undocumented), "_violations" {"request":[..],"response":[..]}
+// (violation_json), "_notes" {"request","response","error"} (only those set; absent when none).
+// Bodies that are not UTF-8 go base64 ("encoding": "base64", in postData too).
+// HAR 1.2 keeps response content decoded (content.size: decoded size, response.bodySize: bytes on
+// the wire). The validator cannot decode, so the caller (server/content_coding.h) passes the decoded
+// body of a response with a Content-Encoding in `decoded_response`; without it such a body is
+// written as received and content gets "_contentEncoding": the header's value, so a reader
+// knows the text is still encoded.
+nlohmann::ordered_json har_entry(const exchange& e, std::optional<std::string_view> decoded_response = std::nullopt);
 
-// Appends entries to a HAR file: writes the log's head on open, each entry as it comes, and
-// rewrites the closing brackets after each entry so the file parses at any moment.
+// Appends entries to a HAR file: writes the log's head on open, each entry as it comes (one line
+// each), and rewrites the closing brackets after each entry so the file parses at any moment,
+// flushed per entry. A file that cannot seek (a pipe, /dev/stdout) gets its closing brackets at
+// close() instead. Not thread-safe: one thread writes (the recorder's).
 class har_writer {
  public:
   har_writer() = default;
@@ -43,15 +57,20 @@ class har_writer {
   har_writer& operator=(const har_writer&) = delete;
   // Creates/truncates `path`; returns an error message naming the file, or "".
   std::string open(const std::string& path, std::string_view creator_version);
-  // Writes one entry (already redacted by the caller); returns "" or the write error.
-  std::string write(const exchange& e);
-  void close();
+  // Writes one entry (already redacted by the caller; `decoded_response` as for har_entry);
+  // returns "" or the write error naming the file.
+  std::string write(const exchange& e, std::optional<std::string_view> decoded_response = std::nullopt);
+  // Completes and closes the file; "" or the error naming the file. Idempotent.
+  std::string close();
   std::size_t written() const { return written_; }
 
  private:
+  std::string fail(const char* what);  // "cannot write FILE: reason" (errno)
   std::FILE* file_ = nullptr;
   std::string path_;
   std::size_t written_ = 0;
+  bool seekable_ = true;
+  long tail_at_ = 0;  // where the closing brackets start (seekable files)
 };
 
 struct har_read_result {
@@ -59,7 +78,14 @@ struct har_read_result {
   diagnostics problems;             // malformed file/entries, each naming file, line:col, entry index
 };
 // Reads HAR 1.2 text (from any tool: browsers, specgate, mitmproxy exports). An entry that cannot
-// be read is a diagnostic naming its index; the others are kept.
+// be read is a diagnostic naming its index, line:col and what is wrong; the others are kept. A file
+// that is not JSON is one diagnostic at the parser's line:col. Per exchange: target = the url's
+// path and query (fragment dropped); HTTP/2 pseudo-headers (":path") dropped; base64 bodies
+// decoded; response_body is content.text, which HAR keeps decoded, so the response's
+// Content-Encoding headers are dropped (kept when specgate marked the text "_contentEncoding");
+// a response whose content has a size but no text (the tool did not keep it) gets the
+// response_note "not checked: the recording holds no response body". specgate's "_operationId",
+// "_violations" and "_notes" are read back; operation_method/operation_path are not recorded.
 har_read_result read_har(std::string_view text, const std::string& file);
 
 }  // namespace specgate::validator
