@@ -19,28 +19,6 @@ inline bool running_in_ci() {
 inline std::string kibana_spec_path() { return SPECGATE_KIBANA_SPEC; }
 inline std::string source_dir() { return SPECGATE_SOURCE_DIR; }
 
-// RFC 3986 percent-encoding of everything but unreserved characters (for
-// building path segments and query components of test requests).
-inline std::string percent_encode(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                            c == '_' || c == '.' || c == '~';
-    if (unreserved) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
-// A scalar as a request carries it in text: strings as they are, the rest as JSON.
-inline std::string scalar_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
 }  // namespace specgate::testing
 
 // Use at the top of a test that needs ../shared/specs/kibana.yaml.

@@ -1,7 +1,7 @@
 #pragma once
 // Small text helpers shared by the validator's .cpp files: ASCII case
-// folding, trimming HTTP optional white space, hex digits, JSON media types,
-// the nesting depth of JSON text, base64.
+// folding, trimming HTTP optional white space, hex digits, percent-encoding,
+// JSON media types, the nesting depth of JSON text, base64.
 // Header-only and cheap to include; ASCII only (the program runs in the "C"
 // locale, so this is what std::tolower did in every former copy).
 #include <cstddef>
@@ -47,6 +47,27 @@ constexpr int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// Percent-encodes every byte but RFC 3986's unreserved characters (A-Z a-z 0-9 - _ . ~) and those
+// in `keep`: percent_encode(s) for a path segment or query component of a request;
+// percent_encode(s, "!*'()") is JavaScript's encodeURIComponent.
+inline std::string percent_encode(std::string_view s, std::string_view keep = {}) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~' || keep.find(c) != std::string_view::npos) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 15]);
+    }
+  }
+  return out;
 }
 
 // A JSON media type essence (already lower case, no parameters):

@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <cctype>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -28,9 +27,10 @@
 #include "server/admin_api.h"
 #include "server/mock_host.h"
 #include "server/mock_service.h"
-#include "validator/contract/contract.h"
-#include "validator/generate/generate.h"
 #include "validator/check/response_validator.h"
+#include "validator/contract/contract.h"
+#include "validator/contract/param_encode.h"
+#include "validator/generate/request_builder.h"
 
 namespace specgate::fuzz {
 namespace {
@@ -39,8 +39,6 @@ using nlohmann::json;
 using server::header_list;
 using server::http_request;
 using server::http_response;
-using specgate::testing::percent_encode;
-using specgate::testing::scalar_text;
 using namespace specgate::validator;
 
 // ------------------------------------------------------------ the served contract
@@ -83,28 +81,6 @@ served& the_mock() {
 
 // ------------------------------------------------------------ valid requests
 
-bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
-json value_for(const contract& c, const document& doc, const std::string& schema_pointer) {
-  const json* schema = doc.find(schema_pointer);
-  if (!schema) return "x1";
-  json value = generate_value(c.docs(), doc, *schema, schema_pointer);
-  if (value.is_array() && value.empty()) {
-    // A required array sent as no query key at all reads as missing: ask for items.
-    generate_options options;
-    options.seed = 1;
-    options.dynamic = true;
-    options.required_only = false;
-    value = generate_value(c.docs(), doc, *schema, schema_pointer, options);
-  }
-  return value;
-}
-
 struct request_case {
   std::string method, target;
   header_list headers;
@@ -130,74 +106,30 @@ struct request_case {
   }
 };
 
+// The operation's first valid request (request_builder.h: its first valid example, else generated
+// data), plus the encoded path parameter values the path mutations aim at.
 request_case build_request(const contract& c, std::size_t index) {
+  request_build_options options;
+  options.headers = {{"Authorization", "ApiKey c29tZTprZXk="}};
   const operation& op = c.operations()[index];
+  const operation_requests built = request_builder(c, options).build(op);
   request_case r;
   r.operation = index;
   r.method = std::string(method_name(op.method));
-  std::string path = op.path;
-  std::string query;
-  for (const auto& p : op.parameters) {
-    json value = value_for(c, *op.doc, p.pointer + "/schema");
-    if (p.schema != no_schema && !c.schemas().is_valid(p.schema, value)) {
-      if (p.required) r.problem = "no valid value generated for parameter " + p.name;
-      continue;
-    }
-    if (p.in == param_location::path) {
-      std::string text = value.is_array() ? (value.empty() ? "" : scalar_text(value[0])) : scalar_text(value);
-      if (text.empty()) text = "x1";
-      const std::string name = "{" + p.name + "}";
-      if (auto at = path.find(name); at != std::string::npos) {
-        path.replace(at, name.size(), percent_encode(text));
-        r.path_values.push_back(percent_encode(text));
-      }
-    } else if (p.in == param_location::query) {
-      if (!p.required) continue;
-      auto add = [&](const std::string& key, const json& v) {
-        query += (query.empty() ? "" : "&") + percent_encode(key) + "=" + percent_encode(scalar_text(v));
-      };
-      if (value.is_array()) {
-        for (const auto& item : value) add(p.name, item);
-      } else if (value.is_object() && p.style == "deepObject") {
-        for (const auto& [k, v] : value.items()) add(p.name + "[" + k + "]", v);
-      } else if (value.is_object()) {
-        for (const auto& [k, v] : value.items()) add(k, v);
-      } else {
-        add(p.name, value);
-      }
-    } else if (p.in == param_location::header) {
-      if (iequals_ascii(p.name, "kbn-xsrf") || iequals_ascii(p.name, "authorization")) continue;
-      if (p.required || iequals_ascii(p.name, "elastic-api-version")) r.headers.emplace_back(p.name, scalar_text(value));
-    }
+  r.target = op.path;
+  r.problem = built.problem;
+  if (built.candidates.empty()) {
+    if (r.problem.empty()) r.problem = "no candidate";
+    return r;
   }
-  r.target = path + (query.empty() ? "" : "?" + query);
-  r.headers.emplace_back("Authorization", "ApiKey c29tZTprZXk=");
-  if (op.method != http_method::get && op.method != http_method::head) r.headers.emplace_back("kbn-xsrf", "true");
-  if (op.body && !op.body->content.empty()) {
-    const media_type* media = &op.body->content.front();
-    for (const auto& m : op.body->content)
-      if (m.essence == "application/json") {
-        media = &m;
-        break;
-      }
-    json body;
-    bool found = false;
-    for (const auto& ex : media->examples)
-      if (media->schema == no_schema || c.schemas().is_valid(media->schema, *ex.value)) {
-        body = *ex.value;
-        found = true;
-        break;
-      }
-    if (!found && media->schema != no_schema) {
-      body = value_for(c, *media->doc, media->pointer + "/schema");
-      found = c.schemas().is_valid(media->schema, body);
-    }
-    if (!found && media->schema != no_schema) r.problem = "no valid body generated";
-    r.headers.emplace_back("Content-Type", parse_media_type(media->key) ? media->key : media->essence);
-    r.body = media->essence == "application/json" || media->essence.ends_with("+json") || !body.is_string()
-                 ? body.dump()
-                 : body.get<std::string>();
-  }
+  const built_request& first = built.candidates.front();
+  const rendered_request rendered = first.render();
+  r.method = rendered.method;
+  r.target = rendered.target;
+  r.headers = rendered.headers;
+  r.body = rendered.body;
+  for (const auto& p : first.params)
+    if (p.declared->in == param_location::path) r.path_values.push_back(encode_parameter(*p.declared, p.value));
   return r;
 }
 
@@ -313,7 +245,7 @@ void mutate_body(rng& r, request_case& rc, mutation_log& log) {
 
 header_list::iterator find_header(header_list& h, std::string_view name) {
   for (auto it = h.begin(); it != h.end(); ++it)
-    if (iequals_ascii(it->first, name)) return it;
+    if (specgate::iequals(it->first, name)) return it;
   return h.end();
 }
 

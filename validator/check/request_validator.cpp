@@ -17,23 +17,7 @@ std::string operation_pointer(const operation& op, std::string_view suffix) {
 }
 
 // JavaScript's encodeURIComponent (also Node's querystring.escape): all but A-Z a-z 0-9 - _ . ! ~ * ' ( ).
-std::string encode_component(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-        std::string_view("-_.!~*'()").find(c) != std::string_view::npos) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[u >> 4]);
-      out.push_back(hex[u & 15]);
-    }
-  }
-  return out;
-}
+std::string encode_component(std::string_view text) { return percent_encode(text, "!*'()"); }
 
 // Kibana's space prefix, "/s/{id}" with id [a-z0-9_-]+, at the start of `path`; its length or 0.
 std::size_t space_prefix_length(std::string_view path) {
@@ -547,16 +531,8 @@ void request_validator::check_route_failure(const request_input& in, std::string
 }
 
 void request_validator::check_version(const operation& op, const request_input& in, request_outcome& out) const {
-  // The route's versions are those its media types declare (Kibana's document carries no other trace of them).
-  std::vector<std::string> known;
-  auto collect = [&](const std::vector<media_type>& content) {
-    for (const auto& m : content)
-      for (const auto& [name, value] : m.parameters)
-        if (name == "elastic-api-version" && std::find(known.begin(), known.end(), value) == known.end())
-          known.push_back(value);
-  };
-  if (op.body) collect(op.body->content);
-  for (const auto& r : op.responses) collect(r.content);
+  // The route's versions are those its media types declare.
+  const std::vector<std::string> known = op.api_versions();
   if (known.empty()) return;  // not a versioned route
   std::string list;
   for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;

@@ -78,6 +78,19 @@ const response* operation::success_response() const {
   return nullptr;
 }
 
+std::vector<std::string> operation::api_versions() const {
+  std::vector<std::string> known;
+  auto collect = [&](const std::vector<media_type>& content) {
+    for (const auto& m : content)
+      for (const auto& [name, value] : m.parameters)
+        if (name == "elastic-api-version" && std::find(known.begin(), known.end(), value) == known.end())
+          known.push_back(value);
+  };
+  if (body) collect(body->content);
+  for (const auto& r : responses) collect(r.content);
+  return known;
+}
+
 const operation* contract::find(std::string_view operation_id) const {
   for (const auto& op : operations_)
     if (op.operation_id == operation_id) return &op;
@@ -268,6 +281,7 @@ struct contract_builder {
       return std::nullopt;
     }
     parameter param;
+    param.doc = r->doc;
     param.pointer = r->pointer;
     auto name = p.find("name");
     auto in = p.find("in");

@@ -31,7 +31,8 @@ struct parameter {
   schema_id schema = no_schema;
   param_shape shape;     // what the decoder needs of the schema
   std::vector<std::string> siblings;  // names of the operation's other parameters in the same location
-  std::string pointer;   // of the Parameter Object (after $ref)
+  const document* doc = nullptr;  // the file the Parameter Object is in (after $ref)
+  std::string pointer;   // of the Parameter Object (after $ref), in `doc`
 };
 
 struct example {
@@ -103,6 +104,10 @@ struct operation {
 
   // First declared success response (2xx, then 2XX, then default), or nullptr.
   const response* success_response() const;
+  // The route's API versions (kibana): the Elastic-Api-Version parameters of its media types, request
+  // body first, then responses in declaration order, each once. Empty: not a versioned route.
+  // Kibana's document carries no other trace of them.
+  std::vector<std::string> api_versions() const;
 };
 
 // How a contract is built from a loaded document.
