@@ -133,6 +133,23 @@ void bump(Map& map, std::string_view a, std::string_view b, std::uint64_t count)
   if (it == map.end()) it = map.emplace(violation_key{std::string(a), std::string(b)}, 0).first;
   it->second += count;
 }
+// A latency histogram's TYPE line and samples (cumulative buckets, +Inf, sum in seconds, count).
+void append_histogram(std::string& out, std::string_view name,
+                      const std::array<std::uint64_t, metrics::latency_buckets.size() + 1>& buckets,
+                      std::uint64_t sum_us, std::uint64_t count) {
+  const std::string n(name);
+  out += "# TYPE " + n + " histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < metrics::latency_buckets.size(); ++b) {
+    cumulative += buckets[b];
+    out += n + "_bucket{le=\"" + format_number(metrics::latency_buckets[b]) + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  cumulative += buckets.back();
+  out += n + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  out += n + "_sum " + format_number(static_cast<double>(sum_us) / 1e6) + "\n";
+  out += n + "_count " + std::to_string(count) + "\n";
+}
+
 }  // namespace
 
 void metrics::record_latency(std::chrono::microseconds duration) {
@@ -254,17 +271,7 @@ void metrics::render(std::string& out) const {
 
   out += "# HELP specgate_request_duration_seconds Time from a request's first byte to the end of its response "
          "(every response written, also the server's own 408/413/431).\n";
-  out += "# TYPE specgate_request_duration_seconds histogram\n";
-  std::uint64_t cumulative = 0;
-  for (std::size_t b = 0; b < latency_buckets.size(); ++b) {
-    cumulative += s.buckets[b];
-    out += "specgate_request_duration_seconds_bucket{le=\"" + format_number(latency_buckets[b]) + "\"} " +
-           std::to_string(cumulative) + "\n";
-  }
-  cumulative += s.buckets.back();
-  out += "specgate_request_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
-  out += "specgate_request_duration_seconds_sum " + format_number(static_cast<double>(s.sum_us) / 1e6) + "\n";
-  out += "specgate_request_duration_seconds_count " + std::to_string(s.count) + "\n";
+  append_histogram(out, "specgate_request_duration_seconds", s.buckets, s.sum_us, s.count);
 
   if (proxy_.load(std::memory_order_relaxed)) {
     out += "# HELP specgate_operation_violations_total Violations found by the proxy, by operationId (empty: "
@@ -275,18 +282,7 @@ void metrics::render(std::string& out) const {
              escape_label(key.second) + "\"} " + std::to_string(n) + "\n";
     out += "# HELP specgate_upstream_duration_seconds Time the upstream took to answer (request written to "
            "response read).\n";
-    out += "# TYPE specgate_upstream_duration_seconds histogram\n";
-    std::uint64_t upstream_cumulative = 0;
-    for (std::size_t b = 0; b < latency_buckets.size(); ++b) {
-      upstream_cumulative += s.upstream_buckets[b];
-      out += "specgate_upstream_duration_seconds_bucket{le=\"" + format_number(latency_buckets[b]) + "\"} " +
-             std::to_string(upstream_cumulative) + "\n";
-    }
-    upstream_cumulative += s.upstream_buckets.back();
-    out += "specgate_upstream_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(upstream_cumulative) + "\n";
-    out += "specgate_upstream_duration_seconds_sum " + format_number(static_cast<double>(s.upstream_sum_us) / 1e6) +
-           "\n";
-    out += "specgate_upstream_duration_seconds_count " + std::to_string(s.upstream_count) + "\n";
+    append_histogram(out, "specgate_upstream_duration_seconds", s.upstream_buckets, s.upstream_sum_us, s.upstream_count);
     out += "# HELP specgate_upstream_errors_total Upstream calls that failed, by kind (the proxy answered 502/504).\n";
     out += "# TYPE specgate_upstream_errors_total counter\n";
     for (const auto& [kind, n] : s.upstream_errors)
