@@ -53,3 +53,23 @@ peak_rss_mb() {  # pid... -> the sum of their peak resident memory (VmHWM) in MB
   done
   echo $(( total / 1024 ))
 }
+
+write_nginx_conf() {  # dir port locations -> dir/nginx.conf: nginx in the foreground on 127.0.0.1:port, no logs
+  mkdir -p "$1"
+  cat >"$1/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $1; proxy_temp_path $1; fastcgi_temp_path $1;
+  uwsgi_temp_path $1; scgi_temp_path $1;
+  server {
+    listen 127.0.0.1:$2;
+$3
+  }
+}
+CONF
+}

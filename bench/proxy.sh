@@ -21,7 +21,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }  # pid: one server we started
 
-source bench/lib.sh  # say, wait_ready, run_wrk, peak_rss_mb
+source bench/lib.sh  # say, wait_ready, run_wrk, peak_rss_mb, write_nginx_conf
 [[ -f "$SPEC" ]] || { echo "Kibana's document not found at $SPEC" >&2; exit 1; }
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || { echo "(proxy benchmark skipped: $tool not installed; make bench-setup installs it)"; exit 0; }
@@ -37,28 +37,12 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(
 # the 200 response's schema in Kibana's document accepts (required isReady, missing_requirements,
 # missing_optional_features; no other properties than the declared ones).
 BODY='{"isReady":true,"missing_requirements":[],"missing_optional_features":[],"is_secrets_storage_enabled":true,"is_space_awareness_enabled":false,"package_verification_key_id":"d2a182a7b0e00c14"}'
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
-  uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location = /api/fleet/agents/setup {
-      default_type "application/json; charset=utf-8";
+write_nginx_conf "$WORK/nginx" "$NGINX_PORT" "    location = /api/fleet/agents/setup {
+      default_type \"application/json; charset=utf-8\";
       add_header elastic-api-version 2023-10-31 always;
       return 200 '$BODY';
     }
-    location / { return 404; }
-  }
-}
-CONF
+    location / { return 404; }"
 nginx -c "$WORK/nginx/nginx.conf" &
 NGINX=$!
 PIDS+=("$NGINX")

@@ -15,7 +15,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-source bench/lib.sh  # say, wait_ready, run_wrk, peak_rss_mb
+source bench/lib.sh  # say, wait_ready, run_wrk, peak_rss_mb, write_nginx_conf
 [[ -f "$SPEC" ]] || { echo "Kibana's document not found at $SPEC" >&2; exit 1; }
 echo "machine: $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 
@@ -77,23 +77,8 @@ local f = io.open("$body_file", "r"); wrk.body = f:read("*a"); f:close()
 EOF
 say "load: $CONNECTIONS connections, $DURATION each, wrk on the same machine"
 # nginx answering a fixed body: the ceiling.
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes 2;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
-  uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
-  server {
-    listen 127.0.0.1:18080;
-    location / { default_type application/json; return 200 '{"isReady":true,"missing_requirements":[],"missing_optional_features":[]}'; }
-  }
-}
-EOF
+write_nginx_conf "$WORK/nginx" 18080 \
+  "    location / { default_type application/json; return 200 '{\"isReady\":true,\"missing_requirements\":[],\"missing_optional_features\":[]}'; }"
 if command -v nginx >/dev/null; then
   nginx -c "$WORK/nginx/nginx.conf" &
   PIDS+=($!)
