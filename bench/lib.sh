@@ -54,7 +54,7 @@ peak_rss_mb() {  # pid... -> the sum of their peak resident memory (VmHWM) in MB
   echo $(( total / 1024 ))
 }
 
-write_nginx_conf() {  # dir port locations -> dir/nginx.conf: nginx in the foreground on 127.0.0.1:port, no logs
+write_nginx_conf() {  # dir port locations [http-lines] -> dir/nginx.conf: nginx in the foreground on 127.0.0.1:port, no logs
   mkdir -p "$1"
   cat >"$1/nginx.conf" <<CONF
 worker_processes 2;
@@ -66,6 +66,7 @@ http {
   access_log off;
   client_body_temp_path $1; proxy_temp_path $1; fastcgi_temp_path $1;
   uwsgi_temp_path $1; scgi_temp_path $1;
+${4:-}
   server {
     listen 127.0.0.1:$2;
 $3

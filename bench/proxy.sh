@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The validating proxy's benchmark (issue 9), every figure from the same run: nginx answering
 # GET /api/fleet/agents/setup with a fixed body that Kibana's document accepts, measured direct,
-# through `specgate proxy` (request and response checks on) and through Prism's proxy mode;
+# through nginx's own reverse proxy (keep-alive upstream, no checks: what forwarding alone costs
+# on this machine), through `specgate proxy` (request and response checks on) and through Prism's
+# proxy mode;
 # prints req/s, p99 and peak resident memory of each and the ratios against the targets.
 #   bench/proxy.sh [BUILD_DIR]        (bench/run.sh runs it last; alone it needs wrk and nginx)
 # Loopback only, bounded in time: BENCH_DURATION (10s) per run, BENCH_PRISM_DURATION (5s) for
@@ -13,7 +15,7 @@ SPEC=${SPECGATE_KIBANA_SPEC:-$(cd .. && pwd)/shared/specs/kibana.yaml}
 DURATION=${BENCH_DURATION:-10s}
 PRISM_DURATION=${BENCH_PRISM_DURATION:-5s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
-NGINX_PORT=18090 PROXY_PORT=18091 PRISM_PORT=4011
+NGINX_PORT=18090 PROXY_PORT=18091 NGINX_PROXY_PORT=18092 PRISM_PORT=4011
 PRISM=$BUILD/bench-tools/node_modules/.bin/prism
 WORK=$(mktemp -d /tmp/specgate-proxy-bench.XXXXXX)
 PIDS=()
@@ -26,7 +28,7 @@ source bench/lib.sh  # say, wait_ready, run_wrk, peak_rss_mb, write_nginx_conf
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || { echo "(proxy benchmark skipped: $tool not installed; make bench-setup installs it)"; exit 0; }
 done
-for port in $NGINX_PORT $PROXY_PORT $PRISM_PORT; do
+for port in $NGINX_PORT $PROXY_PORT $NGINX_PROXY_PORT $PRISM_PORT; do
   if curl -s -o /dev/null -m 1 "http://127.0.0.1:$port/"; then echo "port $port is taken: stop what listens there" >&2; exit 1; fi
 done
 
@@ -64,6 +66,24 @@ show_answer() {  # label port
 show_answer "nginx" "$NGINX_PORT"
 run_wrk "nginx direct" "http://127.0.0.1:$NGINX_PORT/api/fleet/agents/setup"
 NGINX_RPS=$WRK_RPS NGINX_P99=$WRK_P99_MS NGINX_RSS=$(peak_rss_mb "$NGINX")
+
+# The forwarding yardstick: nginx as a keep-alive reverse proxy in front of the same nginx. Every
+# request crosses two loopback connections and three processes share the cores, as with specgate.
+write_nginx_conf "$WORK/nginx-proxy" "$NGINX_PROXY_PORT" \
+  '    location / { proxy_pass http://upstream_nginx; proxy_http_version 1.1; proxy_set_header Connection ""; }' \
+  "  upstream upstream_nginx { server 127.0.0.1:$NGINX_PORT; keepalive 64; }"
+nginx -c "$WORK/nginx-proxy/nginx.conf" &
+NGINX_PROXY=$!
+PIDS+=("$NGINX_PROXY")
+NP_RPS=
+if [[ $(wait_ready "$NGINX_PROXY_PORT" 10) != timeout ]]; then
+  show_answer "nginx proxy" "$NGINX_PROXY_PORT"
+  run_wrk "nginx reverse proxy -> nginx (no checks)" "http://127.0.0.1:$NGINX_PROXY_PORT/api/fleet/agents/setup"
+  NP_RPS=$WRK_RPS NP_P99=$WRK_P99_MS
+else
+  echo "nginx reverse proxy did not start: $(cat "$WORK/nginx-proxy/error.log")" >&2
+fi
+stop "$NGINX_PROXY"
 
 SG_RPS=
 if "$BUILD/specgate" proxy --help 2>/dev/null | grep -q '^Usage: specgate proxy'; then
@@ -105,11 +125,13 @@ fi
 say "proxy: summary (same run)"
 row() { printf '%-16s %10s req/s   p99 %9s ms   peak RSS %5s MB\n' "$@"; }
 row "nginx direct" "$NGINX_RPS" "$NGINX_P99" "$NGINX_RSS"
+[[ -n $NP_RPS ]] && row "nginx proxy" "$NP_RPS" "$NP_P99" "-"
 [[ -n $SG_RPS ]] && row "specgate proxy" "$SG_RPS" "$SG_P99" "$SG_RSS"
 [[ -n $PRISM_RPS ]] && row "prism proxy" "$PRISM_RPS" "$PRISM_P99" "$PRISM_RSS"
 ratio() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf f, a / b; else printf "?" }'; }
 if [[ -n $SG_RPS ]]; then
   echo "specgate proxy / nginx direct throughput: $(ratio "$SG_RPS" "$NGINX_RPS" '%.2f') (target at least 0.50)"
+  [[ -n $NP_RPS ]] && echo "specgate proxy / nginx reverse proxy throughput: $(ratio "$SG_RPS" "$NP_RPS" '%.2f') (forwarding alone, no checks: nginx proxy / direct $(ratio "$NP_RPS" "$NGINX_RPS" '%.2f'))"
   echo "p99 added by specgate proxy: $(awk -v a="$SG_P99" -v b="$NGINX_P99" 'BEGIN { if (a == "?" || b == "?") print "?"; else printf "%.3f", a - b }') ms (target under 1 ms)"
   [[ -n $PRISM_RPS ]] && echo "specgate proxy / prism proxy throughput: $(ratio "$SG_RPS" "$PRISM_RPS" '%.1f')x (target at least 100x); memory prism / specgate: $(ratio "$PRISM_RSS" "$SG_RSS" '%.1f')x"
 fi

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/content_coding.h"
+#include "validator/traffic/content_coding.h"
 #include "server/mock_service.h"
 #include "server/profile_answers.h"
 #include "server/recorder.h"
@@ -259,7 +259,7 @@ void proxy_host::on_upstream(const std::shared_ptr<exchange_state>& state, upstr
       if (encoding.empty() || iequals(trim(encoding), "identity")) {
         found = response_check_->check(*state->op, {res.status, res.headers, res.body});
       } else {
-        decoded_body decoded = decode_content(encoding, res.body, options_.max_check_bytes);
+        validator::decoded_body decoded = validator::decode_content(encoding, res.body, options_.max_check_bytes);
         if (decoded.ok) {
           found = response_check_->check(*state->op, {res.status, res.headers, decoded.body});
         } else {

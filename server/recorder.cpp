@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-#include "server/content_coding.h"
+#include "validator/traffic/content_coding.h"
 #include "validator/report/traffic_report.h"
 #include "validator/text_util.h"
 
@@ -123,12 +123,12 @@ struct recorder::impl {
     e.reset();
     bool ok = true;
     if (har_open && !har_failed) {
-      std::optional<decoded_body> decoded;
+      std::optional<validator::decoded_body> decoded;
       std::string_view coding;
       for (const auto& [name, value] : copy.response_headers)
         if (iequals(name, "content-encoding")) coding = value;
       if (!trim(coding).empty() && !copy.response_body.empty()) {
-        decoded = decode_content(coding, copy.response_body, har_decode_limit);
+        decoded = validator::decode_content(coding, copy.response_body, har_decode_limit);
         if (!decoded->ok) decoded.reset();
       }
       const std::string error =

@@ -73,6 +73,53 @@ struct proxy_options {
 };
 
 int run_proxy(const proxy_options& options);
+
+// Reports of the CI verbs (tools/report_output.h): the i-th --output gets the i-th --format.
+struct report_options {
+  std::vector<std::string> formats;  // text, json, junit, html (repeatable); none: text on stdout
+  std::vector<std::string> outputs;  // files (repeatable); "-" = stdout
+};
+
+struct test_options {
+  spec_source spec;
+  std::string target;                   // --target http(s)://host:port[/basePath]
+  std::vector<std::string> operations;  // --operation ID (repeatable); none: all
+  std::vector<std::string> tags;        // --tag T (repeatable)
+  std::vector<std::string> excludes;    // --exclude REGEX on operationId or "METHOD /path" (repeatable)
+  std::string auth;                     // --auth user:pass (Basic)
+  std::string api_key;                  // --api-key K (Authorization: ApiKey K)
+  std::vector<std::string> headers;     // --header 'K: V' (repeatable)
+  std::string base_path;                // --base-path: the target's prefix before every route
+  std::string space;                    // --space: kibana, /s/{space}/...
+  unsigned concurrency = 4;
+  double rate = 0;                      // requests per second at most, 0 = unbounded
+  unsigned timeout_ms = 30'000;         // per request
+  bool dry_run = false;                 // list the requests, send nothing
+  std::uint64_t seed = 0;
+  std::string record;                   // HAR file
+  std::string shard;                    // "K/N", 1-based
+  bool allow_destructive = false;
+  std::string ca;                       // PEM trust anchors for an https target
+  bool insecure = false;
+  report_options reports;
+};
+int run_test(const test_options& options);
+
+struct validate_options {
+  spec_source spec;
+  std::vector<std::string> traffic;     // HAR 1.2 or NDJSON files ("-" = stdin)
+  double min_coverage = 0;              // percent of operations; below: exit 1
+  std::size_t max_check_bytes = 8 * 1024 * 1024;
+  report_options reports;
+};
+int run_validate(const validate_options& options);
+
+struct report_merge_options {
+  spec_source spec;
+  std::vector<std::string> inputs;      // JSON reports of `test`/`validate` (shards)
+  report_options reports;
+};
+int run_report_merge(const report_merge_options& options);
 int run_lint(const spec_source& source, const std::string& format);
 int run_spec(const spec_source& source);
 int run_example(const spec_source& source, const std::string& operation_id, bool response);

@@ -146,6 +146,68 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   proxy_cmd->add_flag("--quiet,-q", proxy.quiet, "No per-exchange log lines on stderr");
 
+  auto add_report_options = [&](CLI::App* cmd, report_options& reports) {
+    cmd->add_option("--format", reports.formats,
+                    "Report format: text, json, junit or html (repeat with --output to write several)")
+        ->check(CLI::IsMember({"text", "json", "junit", "html"}));
+    cmd->add_option("--output,-o", reports.outputs,
+                    "Report file for the --format at the same position (repeat; \"-\" = stdout)");
+  };
+
+  test_options test;
+  auto* test_cmd = app.add_subcommand(
+      "test", "Contract-test a live server (--target URL): positive and negative requests, every response checked");
+  add_spec_options(test_cmd);
+  add_profile_option(test_cmd);
+  test_cmd->add_flag("--strict-load", source.strict_load, "Refuse a document with any error (default: degrade per operation)");
+  test_cmd->add_option("--target", test.target, "The server under test: http(s)://host:port")->required();
+  test_cmd->add_option("--operation", test.operations, "Only this operationId (repeat)");
+  test_cmd->add_option("--tag", test.tags, "Only operations with this tag (repeat)");
+  test_cmd->add_option("--exclude", test.excludes, "Leave out operations whose operationId or \"METHOD /path\" matches this regular expression (repeat)");
+  test_cmd->add_option("--auth", test.auth, "Basic credentials user:pass");
+  test_cmd->add_option("--api-key", test.api_key, "Send Authorization: ApiKey KEY");
+  test_cmd->add_option("--header,-H", test.headers, "Extra header 'Name: value' on every request (repeat)");
+  test_cmd->add_option("--base-path", test.base_path, "Prefix of every route on the target (Kibana's server.basePath)");
+  test_cmd->add_option("--space", test.space, "kibana profile: send every request to /s/SPACE/...");
+  test_cmd->add_option("--concurrency", test.concurrency, "Requests in flight at most")
+      ->check(CLI::Range(1u, 1024u))->capture_default_str();
+  test_cmd->add_option("--rate", test.rate, "Requests per second at most (0 = unbounded)")->capture_default_str();
+  test_cmd->add_option("--timeout", test.timeout_ms, "Milliseconds per request")->capture_default_str();
+  test_cmd->add_flag("--dry-run", test.dry_run, "List the requests that would be sent; send nothing");
+  test_cmd->add_option("--seed", test.seed, "Seed of generated data (same seed, same requests)")->capture_default_str();
+  test_cmd->add_option("--record", test.record, "Record every exchange to FILE as HAR 1.2, secrets redacted");
+  test_cmd->add_option("--shard", test.shard, "Run the K-th of N deterministic slices of the selected operations: K/N");
+  test_cmd->add_flag("--allow-destructive", test.allow_destructive,
+                     "Also run DELETE operations and POSTs whose operationId says delete");
+  test_cmd->add_option("--ca", test.ca, "https target: PEM file of CA certificates trusted besides the system store");
+  test_cmd->add_flag("--insecure", test.insecure, "https target: skip certificate and host name verification");
+  add_report_options(test_cmd, test.reports);
+
+  validate_options validate;
+  auto* validate_cmd = app.add_subcommand(
+      "validate", "Judge recorded traffic (HAR 1.2 or NDJSON files) against the contract, with coverage");
+  add_spec_options(validate_cmd);
+  add_profile_option(validate_cmd);
+  validate_cmd->add_flag("--strict-load", source.strict_load, "Refuse a document with any error (default: degrade per operation)");
+  validate_cmd->add_option("traffic", validate.traffic, "HAR or NDJSON files (\"-\" = stdin)")->required();
+  validate_cmd->add_option("--min-coverage", validate.min_coverage,
+                           "Fail (exit 1) when the traffic exercises fewer than P percent of the operations")
+      ->check(CLI::Range(0.0, 100.0));
+  validate_cmd->add_option("--max-check-bytes", validate.max_check_bytes,
+                           "Bodies larger than this are not checked, reported as \"not checked: too large\"")
+      ->capture_default_str();
+  validate_cmd->add_option("--base-path", source.base_path, "Prefix of every route in the recorded URLs");
+  add_report_options(validate_cmd, validate.reports);
+
+  report_merge_options merge;
+  auto* report_cmd = app.add_subcommand("report", "Work with reports of test and validate");
+  report_cmd->require_subcommand(1);
+  auto* merge_cmd = report_cmd->add_subcommand("merge", "Join the JSON reports of shards (test --shard K/N) into one");
+  add_spec_options(merge_cmd);
+  add_profile_option(merge_cmd);
+  merge_cmd->add_option("reports", merge.inputs, "JSON reports to join")->required();
+  add_report_options(merge_cmd, merge.reports);
+
   std::string lint_format = "text";
   auto* lint_cmd = app.add_subcommand("lint", "Check the spec itself; print every problem with file:line:col");
   add_spec_options(lint_cmd);
@@ -182,6 +244,18 @@ int main(int argc, char** argv) {
     }
     proxy.spec = source;
     return run_proxy(proxy);
+  }
+  if (test_cmd->parsed()) {
+    test.spec = source;
+    return run_test(test);
+  }
+  if (validate_cmd->parsed()) {
+    validate.spec = source;
+    return run_validate(validate);
+  }
+  if (merge_cmd->parsed()) {
+    merge.spec = source;
+    return run_report_merge(merge);
   }
   if (lint_cmd->parsed()) return run_lint(source, lint_format);
   if (spec_cmd->parsed()) return run_spec(source);

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "server/content_coding.h"
+#include "validator/traffic/content_coding.h"
 
 namespace specgate::server {
 namespace {
@@ -197,7 +197,7 @@ TEST_F(recorder_test, compressed_responses_are_recorded_decoded) {
   ASSERT_EQ(r.start(), "");
   auto e = make(1);
   e->response_headers.emplace_back("Content-Encoding", "gzip");
-  e->response_body = gzip_encode(R"(["zipped"])");
+  e->response_body = validator::gzip_encode(R"(["zipped"])");
   ASSERT_TRUE(r.offer(std::move(e)));
   EXPECT_EQ(r.stop(), "");
   const auto har = nlohmann::json::parse(slurp(options.har_path));

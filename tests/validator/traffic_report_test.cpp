@@ -320,6 +320,28 @@ TEST_F(traffic_report_test, unchecked_exchanges_and_upstream_errors_counted_and_
   EXPECT_NE(x.find("tests=\"3\" failures=\"0\" errors=\"1\""), std::string::npos) << x;
 }
 
+TEST_F(traffic_report_test, skipped_operations_are_listed_with_reasons_and_never_count_as_exercised) {
+  traffic_report r(c(), "specgate test");
+  r.skip(*c().find("create-thing"), "destructive: run with --allow-destructive");
+  r.skip(*c().find("create-thing"), "destructive: run with --allow-destructive");  // once
+  r.skip(*c().find("get-thing"), "GET declares a required body", true);
+  const ojson j = r.to_json();
+  EXPECT_EQ(j["summary"]["skipped"], 2);
+  EXPECT_EQ(j["summary"]["specDefects"], 1);
+  EXPECT_EQ(j["summary"]["exchanges"], 0);
+  EXPECT_EQ(j["coverage"]["operations"]["exercised"], 0);
+  EXPECT_EQ(operation_entry(j, "create-thing")["skipped"].dump(),
+            R"([{"reason":"destructive: run with --allow-destructive","specDefect":false}])");
+  EXPECT_EQ(operation_entry(j, "get-thing")["skipped"][0]["specDefect"], true);
+  const std::string junit = r.to_junit();
+  EXPECT_NE(junit.find("skipped=\"2\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("<skipped message=\"GET declares a required body\"/>"), std::string::npos) << junit;
+  const std::string text = r.to_text();
+  EXPECT_NE(text.find("SKIP  create-thing"), std::string::npos) << text;
+  EXPECT_NE(text.find("spec defect: GET declares a required body"), std::string::npos) << text;
+  EXPECT_NE(r.summary_line().find("2 skipped (1 spec defect)"), std::string::npos) << r.summary_line();
+}
+
 TEST_F(traffic_report_test, json_shape_and_bytes_that_are_not_utf8) {
   traffic_report r(c(), "suite");
   exchange e = make("get-thing", "GET", "/api/things/\xff\xfe?q=\xc3", 200);
@@ -331,7 +353,7 @@ TEST_F(traffic_report_test, json_shape_and_bytes_that_are_not_utf8) {
   EXPECT_EQ(keys(j), (std::vector<std::string>{"summary", "coverage", "operations", "undocumented"}));
   EXPECT_EQ(keys(j["summary"]), (std::vector<std::string>{"exchanges", "failed", "violations", "undocumented",
                                                           "undocumentedUnlisted", "unchecked", "upstreamErrors",
-                                                          "dropped"}));
+                                                          "dropped", "skipped", "specDefects"}));
   EXPECT_EQ(j["summary"]["dropped"], 7);
   EXPECT_EQ(keys(j["coverage"]), (std::vector<std::string>{"operations", "statuses", "missing"}));
   EXPECT_EQ(keys(j["operations"][0]),

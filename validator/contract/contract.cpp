@@ -421,6 +421,15 @@ struct contract_builder {
     op.pointer = op_ptr;
     if (auto id = o.find("operationId"); id != o.end() && id->is_string()) op.operation_id = *id;
     else op.operation_id = std::string(method_name(method)) + " " + path;
+    if (auto tags = o.find("tags"); tags != o.end()) {
+      if (tags->is_array()) {
+        for (const auto& t : *tags)
+          if (t.is_string()) op.tags.push_back(t.get<std::string>());
+          else warn(doc, pointer_append(op_ptr, "tags"), "a tag must be a string; ignored");
+      } else {
+        warn(doc, pointer_append(op_ptr, "tags"), "tags must be an array of strings; ignored");
+      }
+    }
     op.parameters = path_params;
     add_parameters(doc, o, op_ptr, op.parameters);
 

@@ -90,6 +90,7 @@ struct operation {
   http_method method = http_method::get;
   std::string path;          // template: "/api/fleet/agents/{agentId}"
   std::string operation_id;  // as declared, or "METHOD /path" when missing
+  std::vector<std::string> tags;  // as declared (strings only), in order; may be empty
   std::vector<parameter> parameters;  // path-item ones merged in (operation wins)
   std::optional<request_body> body;
   std::vector<response> responses;    // in declaration order

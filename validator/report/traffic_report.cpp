@@ -1,6 +1,7 @@
 // Tallies exchanges per operation and renders the tally, with coverage, as JSON and JUnit XML.
 #include "validator/report/traffic_report.h"
 
+#include <algorithm>
 #include <ctime>
 #include <set>
 #include <string_view>
@@ -180,6 +181,7 @@ struct traffic_report::per_operation {
   std::size_t notes_unlisted = 0;
   std::map<std::string, tally> upstream_errors;
   std::size_t errors_unlisted = 0;
+  std::vector<std::pair<std::string, bool>> skipped;  // (reason, spec defect), in order, each once
 
   void add_violations(const violations& list, bool response, const exchange& e) {
     for (const auto& v : list) {
@@ -305,12 +307,29 @@ void traffic_report::add(const exchange& e) {
   }
 }
 
+void traffic_report::skip(const operation& op, std::string reason, bool spec_defect) {
+  const std::size_t index = static_cast<std::size_t>(&op - contract_.operations().data());
+  if (index >= contract_.operations().size()) return;  // not this contract's
+  exchange e;
+  e.operation_id = op.operation_id;
+  e.operation_method = to_lower(method_name(op.method));
+  e.operation_path = op.path;
+  per_operation& p = slot(e);
+  for (const auto& [text, defect] : p.skipped)
+    if (text == reason) return;
+  if (p.skipped.empty()) ++skipped_;
+  if (spec_defect && std::none_of(p.skipped.begin(), p.skipped.end(), [](const auto& s) { return s.second; }))
+    ++spec_defects_;
+  p.skipped.emplace_back(std::move(reason), spec_defect);
+}
+
 traffic_report::coverage traffic_report::compute_coverage() const {
   coverage out;
   const auto& ops = contract_.operations();
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const operation& op = ops[i];
     const per_operation* p = operations_[i].get();
+    if (p && p->exchanges == 0) p = nullptr;  // skipped, never exercised
     ++out.operations_declared;
     if (p) ++out.operations_exercised;
     std::set<const response*> hit;
@@ -337,7 +356,9 @@ nlohmann::ordered_json traffic_report::to_json() const {
                     {"undocumentedUnlisted", undocumented_unlisted_},
                     {"unchecked", unchecked_},
                     {"upstreamErrors", upstream_errors_},
-                    {"dropped", dropped_}};
+                    {"dropped", dropped_},
+                    {"skipped", skipped_},
+                    {"specDefects", spec_defects_}};
 
   const coverage cov = compute_coverage();
   ojson missing = ojson::array();
@@ -394,6 +415,11 @@ nlohmann::ordered_json traffic_report::to_json() const {
                    {"notes", std::move(notes)},
                    {"upstreamErrors", p.errors},
                    {"errors", std::move(errors)}};
+    if (!p.skipped.empty()) {
+      ojson skipped = ojson::array();
+      for (const auto& [reason, defect] : p.skipped) skipped.push_back({{"reason", utf8(reason)}, {"specDefect", defect}});
+      entry["skipped"] = std::move(skipped);
+    }
     if (!p.op) entry["inContract"] = false;
     operations.push_back(std::move(entry));
   }
@@ -426,7 +452,10 @@ std::string traffic_report::to_junit() const {
                        attr("errors", std::to_string(errors));
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x += "<testsuites" + attr("name", suite_) + counts + attr("time", seconds_text(time)) + ">\n";
-  x += "  <testsuite" + attr("name", suite_) + counts + attr("skipped", "0") + attr("time", seconds_text(time));
+  std::size_t skipped_cases = 0;
+  for (const auto& slot : operations_)
+    if (slot && slot->exchanges == 0 && !slot->skipped.empty()) ++skipped_cases;
+  x += "  <testsuite" + attr("name", suite_) + counts + attr("skipped", std::to_string(skipped_cases)) + attr("time", seconds_text(time));
   if (exchanges_ > 0 && first_ != std::chrono::system_clock::time_point{}) x += attr("timestamp", timestamp_text(first_));
   x += ">\n    <properties>\n";
   auto property = [&](std::string_view name, const std::string& value) {
@@ -454,6 +483,10 @@ std::string traffic_report::to_junit() const {
     const per_operation& p = *slot;
     x += "    <testcase" + attr("classname", p.classname()) + attr("name", p.operation_id) +
          attr("time", seconds_text(p.time)) + ">\n";
+    if (p.exchanges == 0 && !p.skipped.empty()) {
+      x += "      <skipped" + attr("message", p.skipped.front().first) + "/>\n    </testcase>\n";
+      continue;
+    }
     // JUnit's schema orders a test case's children: error, failure, system-out.
     if (p.errors > 0) {
       std::string text;
@@ -488,6 +521,10 @@ std::string traffic_report::to_junit() const {
         out += "  " + std::string(direction_name(key.first)) + ": " + key.second + example(t) + "\n";
       if (p.notes_unlisted > 0) out += "  and " + plural(p.notes_unlisted, "more note") + ", not listed\n";
     }
+    if (!p.skipped.empty()) {
+      out += "skipped:\n";
+      for (const auto& [reason, defect] : p.skipped) out += std::string(defect ? "  spec defect: " : "  ") + reason + "\n";
+    }
     x += "      <system-out>" + xml_text(out, false) + "</system-out>\n    </testcase>\n";
   }
 
@@ -506,6 +543,53 @@ std::string traffic_report::to_junit() const {
   }
   x += "    </testcase>\n  </testsuite>\n</testsuites>\n";
   return x;
+}
+
+std::string traffic_report::summary_line() const {
+  const coverage cov = compute_coverage();
+  std::size_t seen = 0;
+  for (const auto& slot : operations_)
+    if (slot && slot->exchanges > 0) ++seen;
+  std::string line = "specgate: " + plural(seen, "operation") + ", " + plural(exchanges_, "exchange") + ", " +
+                     std::to_string(failed_) + " failed (" + plural(violations_, "violation") + ")";
+  if (undocumented_requests_ > 0) line += ", " + std::to_string(undocumented_requests_) + " undocumented";
+  if (skipped_ > 0) line += ", " + std::to_string(skipped_) + " skipped";
+  if (spec_defects_ > 0) line += " (" + plural(spec_defects_, "spec defect") + ")";
+  line += "; coverage " + percent_text(tenths_percent(cov.operations_exercised, cov.operations_declared)) +
+          "% of operations, " + percent_text(tenths_percent(cov.statuses_exercised, cov.statuses_declared)) +
+          "% of declared statuses";
+  return line;
+}
+
+std::string traffic_report::to_text() const {
+  std::string t = summary_line() + "\n";
+  for (const auto& slot : operations_) {
+    if (!slot) continue;
+    const per_operation& p = *slot;
+    const char* verdict = p.exchanges == 0 ? "SKIP" : (!p.groups.empty() || p.groups_unlisted > 0) ? "FAIL"
+                                                     : p.errors > 0                                ? "ERROR"
+                                                                                                   : "PASS";
+    t += std::string(verdict) + "  " + p.operation_id + "  " + p.classname() + "  (" +
+         plural(p.exchanges, "exchange") + ")\n";
+    for (const auto& [key, g] : p.groups) {
+      const violation& v = g.first;
+      t += "      " + std::string(direction_name(std::get<0>(key))) + " " + std::string(location_name(v.location));
+      if (!v.name.empty()) t += " " + v.name;
+      if (!v.instance_pointer.empty()) t += " " + v.instance_pointer;
+      t += ": " + v.message + " [" + v.code + "] (x" + std::to_string(g.count) + "; e.g. " + g.example + ")\n";
+    }
+    for (const auto& [error, e] : p.upstream_errors) t += "      error: " + error + "\n";
+    for (const auto& [reason, defect] : p.skipped) t += std::string(defect ? "      spec defect: " : "      skipped: ") + reason + "\n";
+  }
+  for (const auto& [key, route] : undocumented_)
+    t += "UNDOC " + key.second + " " + key.first + " (x" + std::to_string(route.count) + ")\n";
+  return t;
+}
+
+std::string traffic_report::to_html() const {
+  // Placeholder until the HTML report lands (issue 10): the text report, escaped, in a page.
+  return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + xml_text(suite_, false) +
+         "</title></head><body><pre>" + xml_text(to_text(), false) + "</pre></body></html>\n";
 }
 
 }  // namespace specgate::validator

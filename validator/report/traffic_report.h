@@ -41,6 +41,11 @@ class traffic_report {
   // Examples quote the request-target as given: feed redacted exchanges (redacted(), har.h)
   // when a query may carry secrets.
   void add(const exchange& e);
+  // An operation left out on purpose, with why: `test` skipping a destructive operation without
+  // --allow-destructive, or one the document makes impossible to satisfy (spec_defect: a GET that
+  // declares a required body). Listed in every report, never a failure; reasons kept in order,
+  // each once.
+  void skip(const operation& op, std::string reason, bool spec_defect = false);
   // Exchanges the recorder could not take (full queue): shown in the summary and the JUnit properties.
   void set_dropped(std::uint64_t n) { dropped_ = n; }
 
@@ -73,6 +78,13 @@ class traffic_report {
   // Times: the sum of the exchanges' durations. Text is escaped and stripped of what XML 1.0
   // forbids; bytes that are not UTF-8 become U+FFFD.
   std::string to_junit() const;
+  // The text format: the summary, coverage, then one line per operation seen or skipped with its
+  // verdict and, indented, its distinct violations.
+  std::string to_text() const;
+  // One line for stderr: "specgate: 12 operations, 340 exchanges, 2 failed (5 violations), 1 skipped; coverage 80.0% of operations".
+  std::string summary_line() const;
+  // A self-contained HTML page (inline CSS/JS, no network resources) a person reads.
+  std::string to_html() const;
 
  private:
   struct per_operation;  // one operation's tally (traffic_report.cpp)
@@ -94,6 +106,8 @@ class traffic_report {
   std::size_t undocumented_requests_ = 0;
   std::size_t undocumented_unlisted_ = 0;  // requests to routes past report_max_undocumented
   std::chrono::microseconds undocumented_time_{0};
+  std::size_t skipped_ = 0;       // operations with a skip reason
+  std::size_t spec_defects_ = 0;  // of them, spec defects
   std::size_t exchanges_ = 0;
   std::size_t failed_ = 0;
   std::size_t violations_ = 0;

@@ -50,6 +50,10 @@ struct exchange {
   // "upstream http://127.0.0.1:5601 refused the connection".
   std::string error;
 
+  // What produced the exchange, "" when nothing did on purpose (proxy, recordings): `test` names its
+  // requests ("example 'minimal'", "generated", "negative: missing required property /name").
+  std::string label;
+
   std::size_t violation_count() const { return request_violations.size() + response_violations.size(); }
 };
 

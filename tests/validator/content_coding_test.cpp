@@ -1,5 +1,5 @@
 // Content-Encoding decoding for the checks: gzip, deflate (zlib and raw), br, lists, limits, errors.
-#include "server/content_coding.h"
+#include "validator/traffic/content_coding.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace specgate::server {
+namespace specgate::validator {
 namespace {
 
 using ::testing::HasSubstr;

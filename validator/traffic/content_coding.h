@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace specgate::server {
+namespace specgate::validator {
 
 struct decoded_body {
   bool ok = true;        // false: `error` says why (malformed, unsupported coding, too large)
@@ -30,4 +30,4 @@ std::string gzip_encode(std::string_view body);
 // brotli-encodes `body` (for tests).
 std::string brotli_encode(std::string_view body);
 
-}  // namespace specgate::server
+}  // namespace specgate::validator

@@ -1,5 +1,5 @@
 // Decodes gzip, deflate and br bodies (and lists of them) with zlib and brotli, bounded in output size.
-#include "server/content_coding.h"
+#include "validator/traffic/content_coding.h"
 
 #include <brotli/decode.h>
 #include <brotli/encode.h>
@@ -13,7 +13,7 @@
 
 #include "validator/text_util.h"
 
-namespace specgate::server {
+namespace specgate::validator {
 
 namespace {
 
@@ -232,4 +232,4 @@ std::string brotli_encode(std::string_view body) {
   return out;
 }
 
-}  // namespace specgate::server
+}  // namespace specgate::validator
