@@ -51,7 +51,7 @@ constexpr std::string_view style = R"(
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;color:#1d1d1f}
 h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.2em;margin:1.5em 0 .5em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5em 0;width:100%}th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
-th{background:#f4f4f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f4f4f6}table#summary{width:auto;min-width:20em}td code{word-break:break-all}td.n{text-align:right;font-variant-numeric:tabular-nums}
 code,pre{font:12px/1.4 ui-monospace,Menlo,Consolas,monospace}pre{background:#f7f7f9;border:1px solid #e4e4e8;padding:6px;overflow:auto;max-height:30em;white-space:pre-wrap;word-break:break-all}
 .verdict{display:inline-block;min-width:4em;text-align:center;font-weight:600;border-radius:3px;padding:0 4px;color:#fff}
 .v-pass{background:#1a7f37}.v-fail{background:#cf222e}.v-error{background:#bc4c00}.v-skip{background:#6e7781}
