@@ -217,6 +217,49 @@ TEST_F(report_formats_test, sample_bodies_are_cut_and_the_total_is_bounded) {
   EXPECT_EQ(left_out, 10u);
 }
 
+TEST_F(report_formats_test, samples_redact_the_headers_the_verb_was_told_to) {
+  traffic_report r(c(), "suite");
+  redaction extra;
+  extra.headers = {"x-tenant-secret"};
+  extra.query = {"sig"};
+  r.set_redaction(extra);
+  exchange e = make("health", "GET", "/api/health?sig=abc123&page=2", 200);
+  e.request_headers = {{"X-Tenant-Secret", "hush"}, {"Cookie", "sid=s3cr3t"}};
+  r.add(e);
+  const std::string text = r.to_json()["operations"][0]["samples"].dump();
+  EXPECT_EQ(text.find("hush"), std::string::npos) << text;
+  EXPECT_EQ(text.find("s3cr3t"), std::string::npos) << text;
+  EXPECT_EQ(text.find("abc123"), std::string::npos) << text;
+  EXPECT_NE(text.find("page=2"), std::string::npos) << text;
+}
+
+// ---------------------------------------------------------------- text
+
+TEST_F(report_formats_test, text_is_what_a_person_reads_in_a_ci_log) {
+  traffic_report r(c(), "specgate test");
+  exchange bad = make("get-pet", "GET", "/api/pets/7", 200);
+  bad.response_violations = {make_violation("type", violation_location::body, "/name",
+                                            "[name]: expected value of type [string] but got [number]")};
+  r.add(bad);
+  r.add(make("create-store", "POST", "/api/stores", 201));
+  r.add(make("", "GET", "/api/nope?q=1", 404));
+  r.skip(*c().find("delete-pet"), "destructive: run with --allow-destructive");
+  EXPECT_EQ(r.to_text(),
+            "specgate: 2 operations, 3 exchanges, 1 failed (1 violation), 1 undocumented, 1 skipped; coverage 50.0% of "
+            "operations, 33.3% of declared statuses\n"
+            "verdicts: 1 passed, 1 failed, 0 errors, 1 skipped\n"
+            "coverage: operations 2 of 4 (50.0%), declared statuses 2 of 6 (33.3%)\n"
+            "\n"
+            "FAIL  get-pet  GET /api/pets/{id}  (1 exchange, 1 failed; 200 x1)\n"
+            "      response body /name: [name]: expected value of type [string] but got [number] [type] x1\n"
+            "        e.g. GET /api/pets/7\n"
+            "SKIP  delete-pet  DELETE /api/pets/{id}  (0 exchanges)\n"
+            "      skipped: destructive: run with --allow-destructive\n"
+            "PASS  create-store  POST /api/stores  (1 exchange; 201 x1)\n"
+            "\n"
+            "UNDOC GET /api/nope  (1 request; 404 x1)\n");
+}
+
 // ---------------------------------------------------------------- JUnit
 
 TEST_F(report_formats_test, junit_has_a_suite_per_first_tag_and_validates_against_the_schema) {

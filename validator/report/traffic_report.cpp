@@ -329,7 +329,7 @@ std::string traffic_report::keep_body(std::string_view body, std::string& out) {
 }
 
 void traffic_report::take_sample(per_operation& p, const exchange& raw, bool failed) {
-  const exchange e = redacted(raw, redaction{});
+  const exchange e = redacted(raw, redaction_);
   sample s;
   s.label = utf8(e.label);
   s.failed = failed;
@@ -399,11 +399,9 @@ void traffic_report::add(const exchange& e) {
   if (found > 0) ++p.failed;
   ++p.statuses[e.status];
   if (e.error.empty() && e.status != 0) p.answered.insert(e.status);
-  if (found > 0) {
-    const std::string example = request_line(e);
-    for (const auto& v : e.request_violations) p.add_violation(v, false, 1, example);
-    for (const auto& v : e.response_violations) p.add_violation(v, true, 1, example);
-  }
+  const auto example = [&e] { return request_line(e); };
+  for (const auto& v : e.request_violations) p.add_violation(v, false, 1, example);
+  for (const auto& v : e.response_violations) p.add_violation(v, true, 1, example);
   if (unchecked) ++p.unchecked;
   for (bool response : {false, true}) {
     const std::string& note = response ? e.response_note : e.request_note;
@@ -658,7 +656,7 @@ void traffic_report::absorb(const nlohmann::json& j) {
       violation parsed;
       if (!violation_from_json(v, parsed)) throw nlohmann::json::other_error::create(501, "a violation without code or location", &v);
       p.add_violation(parsed, v.at("direction").get<std::string>() == "response", v.at("count").get<std::size_t>(),
-                      v.at("example").get<std::string>());
+                      [&v] { return v.at("example").get<std::string>(); });
     }
     p.groups_unlisted += o.at("violationsUnlisted").get<std::size_t>();
     auto merge_tally = [](auto& into, auto key, const nlohmann::json& entry, std::size_t& unlisted) {

@@ -19,6 +19,7 @@
 
 #include "validator/contract/contract.h"
 #include "validator/traffic/exchange.h"
+#include "validator/traffic/har.h"
 
 namespace specgate::validator {
 
@@ -55,6 +56,8 @@ class traffic_report {
   // declares a required body). Listed in every report, never a failure; reasons kept in order,
   // each once.
   void skip(const operation& op, std::string reason, bool spec_defect = false);
+  // What samples redact besides the defaults of redaction (har.h): the verbs' --redact-header.
+  void set_redaction(redaction r) { redaction_ = std::move(r); }
   // Exchanges the recorder could not take (full queue): shown in the summary and the JUnit properties.
   void set_dropped(std::uint64_t n) { dropped_ = n; }
 
@@ -159,6 +162,7 @@ class traffic_report {
   std::size_t upstream_errors_ = 0;
   std::uint64_t dropped_ = 0;
   std::size_t sample_bytes_ = 0;  // bodies held by samples
+  redaction redaction_;
   std::chrono::system_clock::time_point first_{};  // earliest exchange start (exchanges_ > 0)
 };
 

@@ -84,8 +84,10 @@ struct traffic_report::per_operation {
   std::vector<sample> failing_samples;  // the first report_max_failing_samples failing exchanges
   std::vector<sample> passing_samples;  // the first passing exchange (at most one)
 
-  // Counts `count` occurrences of `v`; `example` is the request line that showed it first.
-  void add_violation(const violation& v, bool response, std::size_t count, const std::string& example) {
+  // Counts `count` occurrences of `v`; `example()` gives the request line that showed it first
+  // (called only when the group is new).
+  template <typename Example>
+  void add_violation(const violation& v, bool response, std::size_t count, const Example& example) {
     group_key key{response, v.location, v.code, v.name, v.instance_pointer, v.message};
     auto it = groups.find(key);
     if (it == groups.end()) {
@@ -94,7 +96,7 @@ struct traffic_report::per_operation {
         return;
       }
       it = groups.emplace(std::move(key), group{}).first;
-      it->second.example = example;
+      it->second.example = example();
       it->second.first = v;
     }
     it->second.count += count;
