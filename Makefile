@@ -11,8 +11,11 @@ PORT       ?= 5601
 PACKAGES := g++ cmake ninja-build pkg-config ccache \
             libboost-dev libssl-dev libvalijson-dev nlohmann-json3-dev \
             libyaml-dev libcli11-dev libre2-dev rapidjson-dev zlib1g-dev libbrotli-dev openssl \
-            libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema
+            libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema \
+            libxml2-utils chromium
 # python3-jsonschema: the independent validator the example cross-check test compares with.
+# libxml2-utils: xmllint checks the JUnit reports against tests/validator/data/junit.xsd;
+# chromium: the HTML report is opened headless by a test (docs/reports.md).
 # Extra packages for `make bench`: the load generator, the nginx ceiling, Node.js for Prism.
 BENCH_PACKAGES := wrk nginx curl
 # Node.js and npm from Debian, unless some npm is already on PATH (a nodesource nodejs conflicts with Debian's npm).

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages given as arguments that are not installed yet.
+# Installs the Debian packages given as arguments that are not installed yet (the Makefile lists
+# what the build and `make test` need, e.g. libxml2-utils for xmllint and chromium for the HTML report test).
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 missing=()

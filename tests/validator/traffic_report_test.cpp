@@ -350,7 +350,8 @@ TEST_F(traffic_report_test, json_shape_and_bytes_that_are_not_utf8) {
   r.add(make("", "GET", "/api/\xff", 404));
   r.set_dropped(7);
   const ojson j = r.to_json();
-  EXPECT_EQ(keys(j), (std::vector<std::string>{"summary", "coverage", "operations", "undocumented"}));
+  EXPECT_EQ(keys(j), (std::vector<std::string>{"tool", "reportVersion", "suite", "generatedAt", "spec", "timing",
+                                              "summary", "coverage", "operations", "undocumented"}));
   EXPECT_EQ(keys(j["summary"]), (std::vector<std::string>{"exchanges", "failed", "violations", "undocumented",
                                                           "undocumentedUnlisted", "unchecked", "upstreamErrors",
                                                           "dropped", "skipped", "specDefects"}));
@@ -358,7 +359,9 @@ TEST_F(traffic_report_test, json_shape_and_bytes_that_are_not_utf8) {
   EXPECT_EQ(keys(j["coverage"]), (std::vector<std::string>{"operations", "statuses", "missing"}));
   EXPECT_EQ(keys(j["operations"][0]),
             (std::vector<std::string>{"operationId", "method", "path", "exchanges", "failed", "statuses", "violations",
-                                      "violationsUnlisted", "unchecked", "notes", "upstreamErrors", "errors"}));
+                                      "violationsUnlisted", "unchecked", "notes", "upstreamErrors", "errors", "verdict",
+                                      "tag", "answered", "violationsTotal", "notesUnlisted", "errorsUnlisted",
+                                      "timeMicros", "samples"}));
   std::string text;
   ASSERT_NO_THROW(text = j.dump()) << "every string is valid UTF-8";
   EXPECT_EQ(j["operations"][0]["violations"][0]["message"], "bad id \xEF\xBF\xBD");
@@ -406,19 +409,22 @@ def text(node):
     return "".join(c.data for c in node.childNodes if c.nodeType in (c.TEXT_NODE, c.CDATA_SECTION_NODE))
 suites = doc.getElementsByTagName("testsuite")
 s = suites[0]
-out = {"root": doc.documentElement.tagName, "suites": len(suites),
+out = {"root": doc.documentElement.tagName, "suites": [t.getAttribute("name") for t in suites],
+       "root_attributes": {k: v for k, v in doc.documentElement.attributes.items()},
        "attributes": {k: v for k, v in s.attributes.items()},
        "properties": {p.getAttribute("name"): p.getAttribute("value") for p in s.getElementsByTagName("property")},
        "cases": []}
-for c in s.getElementsByTagName("testcase"):
+for c in doc.getElementsByTagName("testcase"):
     case = {"classname": c.getAttribute("classname"), "name": c.getAttribute("name"), "time": c.getAttribute("time"),
             "children": [n.tagName for n in c.childNodes if n.nodeType == n.ELEMENT_NODE]}
-    for tag in ("failure", "error", "system-out"):
+    for tag in ("failure", "error", "system-out", "system-err"):
         found = c.getElementsByTagName(tag)
         if found:
             case[tag] = text(found[0])
             if found[0].hasAttribute("message"):
                 case[tag + ".message"] = found[0].getAttribute("message")
+            case[tag + ".all"] = [{"message": f.getAttribute("message"), "type": f.getAttribute("type"),
+                                   "text": text(f)} for f in found]
     out["cases"].append(case)
 json.dump(out, open(sys.argv[2], "w"))
 )";
@@ -457,13 +463,20 @@ TEST_F(traffic_report_test, junit_has_one_case_per_operation_seen_plus_undocumen
   ASSERT_TRUE(parsed) << "the JUnit XML does not parse:\n" << x;
   const auto& j = *parsed;
   EXPECT_EQ(j["root"], "testsuites");
-  EXPECT_EQ(j["suites"], 1);
-  EXPECT_EQ(j["attributes"]["name"], "specgate proxy");
-  EXPECT_EQ(j["attributes"]["tests"], "3");
+  // A suite per tag (none declared here: "untagged"), then "undocumented".
+  EXPECT_EQ(j["suites"].dump(), R"(["untagged","undocumented"])");
+  EXPECT_EQ(j["root_attributes"]["name"], "specgate proxy");
+  EXPECT_EQ(j["root_attributes"]["tests"], "3");
+  EXPECT_EQ(j["root_attributes"]["failures"], "1");
+  EXPECT_EQ(j["root_attributes"]["errors"], "0");
+  EXPECT_EQ(j["root_attributes"]["time"], "0.014");
+  EXPECT_EQ(j["attributes"]["name"], "untagged");
+  EXPECT_EQ(j["attributes"]["tests"], "2");
   EXPECT_EQ(j["attributes"]["failures"], "1");
-  EXPECT_EQ(j["attributes"]["errors"], "0");
   EXPECT_EQ(j["attributes"]["time"], "0.014");
   EXPECT_EQ(j["attributes"]["timestamp"], "2026-11-30T00:53:20");
+  EXPECT_EQ(j["properties"]["tag.coverage.operations.declared"], "4");
+  EXPECT_EQ(j["properties"]["tag.coverage.statuses.exercised"], "3");
   EXPECT_EQ(j["properties"]["coverage.operations.declared"], "4");
   EXPECT_EQ(j["properties"]["coverage.operations.exercised"], "2");
   EXPECT_EQ(j["properties"]["coverage.operations.percent"], "50.0");
@@ -479,9 +492,11 @@ TEST_F(traffic_report_test, junit_has_one_case_per_operation_seen_plus_undocumen
   EXPECT_EQ(get["name"], "get-thing");
   EXPECT_EQ(get["time"], "0.013");
   EXPECT_EQ(get["children"].dump(), R"(["failure","system-out"])");
-  EXPECT_EQ(get["failure.message"], "1 violation (1 distinct) in 1 of 2 exchanges");
-  EXPECT_EQ(get["failure"], "response body /id: [id]: required [required] (x1; e.g. GET /api/things/a?page=0)\n");
-  EXPECT_EQ(get["system-out"], "exchanges: 2\nstatuses: 200 x1, 404 x1\n");
+  // One failure per distinct violation: message where + what, type the code, text the details.
+  EXPECT_EQ(get["failure.message"], "response body /id: [id]: required");
+  EXPECT_EQ(get["failure.all"][0]["type"], "required");
+  EXPECT_EQ(get["failure"], "seen 1 time\nschema: #/paths/x\nexample request: GET /api/things/a?page=0\n");
+  EXPECT_EQ(get["system-out"], "exchanges: 2\nstatuses: 200 x1, 404 x1\n1 violation (1 distinct) in 1 of 2 exchanges\n");
   const auto& create = j["cases"][1];
   EXPECT_EQ(create["classname"], "POST /api/things");
   EXPECT_EQ(create["children"].dump(), R"(["system-out"])") << "passes";
@@ -492,7 +507,7 @@ TEST_F(traffic_report_test, junit_has_one_case_per_operation_seen_plus_undocumen
   r.add(make("", "DELETE", "/api/gone?x=1", 404));
   parsed = parse_junit(r.to_junit());
   ASSERT_TRUE(parsed);
-  EXPECT_EQ((*parsed)["attributes"]["failures"], "2");
+  EXPECT_EQ((*parsed)["root_attributes"]["failures"], "2");
   const auto& now = (*parsed)["cases"][2];
   EXPECT_EQ(now["children"].dump(), R"(["failure"])");
   EXPECT_EQ(now["failure.message"], "1 request the contract does not document");
@@ -520,12 +535,13 @@ TEST_F(traffic_report_test, junit_escapes_hostile_strings_and_strips_what_xml_fo
   auto parsed = parse_junit(x);
   ASSERT_TRUE(parsed) << "the JUnit XML does not parse:\n" << x;
   const auto& j = *parsed;
-  EXPECT_EQ(j["attributes"]["name"], "suite \"<&>' ");
+  EXPECT_EQ(j["root_attributes"]["name"], "suite \"<&>' ");
   const std::string kept = "a<b>&c\"d'e ]]>  tab\tcr\r \xEF\xBF\xBD end";
   const auto& get = j["cases"][0];
-  EXPECT_EQ(get["failure"],
-            "response header x-h: " + kept + " [enum] (x1; e.g. GET /api/things/x?q=</failure><x a=\"1\">)\n");
-  EXPECT_EQ(get["error"], "cause: " + kept + " (x1; e.g. GET /api/things/y)\n");
+  EXPECT_EQ(get["failure.message"], "response header x-h: " + kept);
+  EXPECT_EQ(get["failure"], "seen 1 time\nschema: #/paths/x\nexample request: GET /api/things/x?q=</failure><x a=\"1\">\n");
+  // Upstream errors beside failures go to system-err (a JUnit test case holds errors or failures).
+  EXPECT_EQ(get["system-err"], "upstream failed in 1 of 2 exchanges\ncause: " + kept + " (x1; e.g. GET /api/things/y)\n");
   EXPECT_NE(get["system-out"].get<std::string>().find("  response: " + kept), std::string::npos);
 }
 
