@@ -8,10 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 SPEC=${SPECGATE_KIBANA_SPEC:-$(cd .. && pwd)/shared/specs/kibana.yaml}
-TOOLS=$BUILD/bench-tools
+TOOLS=$(cd "$BUILD" && pwd)/bench-tools
 WORK=$(mktemp -d /tmp/specgate-bench-test.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [[ -n ${BENCH_KEEP:-} ]] || rm -rf "$WORK"; }
 trap cleanup EXIT
 source bench/lib.sh  # say, wait_ready
 [[ -f "$SPEC" ]] || { echo "Kibana's document not found at $SPEC" >&2; exit 1; }
