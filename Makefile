@@ -21,6 +21,8 @@ BENCH_PACKAGES := wrk nginx curl
 # Node.js and npm from Debian, unless some npm is already on PATH (a nodesource nodejs conflicts with Debian's npm).
 NODE_PACKAGES  := nodejs npm
 PRISM_VERSION  ?= 5.14.2
+PORTMAN_VERSION ?= 1.33.0
+NEWMAN_VERSION ?= 6.2.2
 
 .PHONY: all setup build run test bench bench-setup clean help
 
@@ -53,6 +55,8 @@ bench-setup: setup
 	@command -v npm >/dev/null || tools/install-packages.sh $(NODE_PACKAGES)
 	@test -x $(BUILD_DIR)/bench-tools/node_modules/.bin/prism || \
 	  npm install --prefix $(BUILD_DIR)/bench-tools --no-audit --no-fund @stoplight/prism-cli@$(PRISM_VERSION)
+	@test -x $(BUILD_DIR)/bench-tools/node_modules/.bin/portman -a -x $(BUILD_DIR)/bench-tools/node_modules/.bin/newman || \
+	  npm install --prefix $(BUILD_DIR)/bench-tools --no-audit --no-fund @apideck/portman@$(PORTMAN_VERSION) newman@$(NEWMAN_VERSION)
 
 bench: bench-setup build
 	bench/run.sh $(BUILD_DIR)

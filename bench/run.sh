@@ -99,6 +99,11 @@ if [[ -x $PRISM ]]; then
   [[ -s $body_file ]] && run_wrk "prism POST /api/cases/configure" http://127.0.0.1:4010/api/cases/configure "$WORK/post.lua"
 fi
 
+# --- `specgate test` of Kibana's document against the mock, Portman + newman beside it (issue 10) ---
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+PIDS=()
+bench/test.sh "$BUILD"
+
 # --- the validating proxy (issue 9): nginx direct, specgate proxy, Prism's proxy ---
 # This script's servers stop first: the proxy benchmark has the machine to itself.
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -184,5 +186,42 @@ inline std::optional<http_reply> http_request(std::uint16_t port, const std::str
   raw += "\r\n" + body;
   return http_exchange(port, raw);
 }
+
+// Runs a Python test server (`python3 SCRIPT 0`) that prints "port N" on stdout once it listens.
+class python_server {
+ public:
+  explicit python_server(const std::string& script) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      execlp("python3", "python3", script.c_str(), "0", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[1]);
+    FILE* out = fdopen(fds[0], "r");
+    char line[64] = {};
+    if (out && std::fgets(line, sizeof line, out)) port_ = static_cast<std::uint16_t>(std::atoi(line + 5));
+    if (out) std::fclose(out);
+  }
+  ~python_server() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+  }
+  python_server(const python_server&) = delete;
+  python_server& operator=(const python_server&) = delete;
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
 
 }  // namespace specgate::testing

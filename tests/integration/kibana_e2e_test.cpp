@@ -3,12 +3,14 @@
 // builder makes (validator/generate/request_builder.h: every valid example,
 // else generated data) gets a declared status and a body that validates —
 // checked by specgate's response validator and, independently, by Python's
-// jsonschema — and invalid variants of the first (no credentials, no
-// kbn-xsrf, a missing required property, a wrong type) get a 4xx. Operations
+// jsonschema — and the negatives of the first (negative_builder.h: no
+// credentials, no kbn-xsrf, a missing required parameter or property, a wrong
+// type, a value outside an enum) get exactly the refusal the contract calls for. Operations
 // the builder reports as spec defects are skipped, by name and reason.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +21,7 @@
 #include "test_support.h"
 #include "validator/contract/contract.h"
 #include "validator/check/response_validator.h"
+#include "validator/generate/negative_builder.h"
 #include "validator/generate/request_builder.h"
 
 namespace specgate::testing {
@@ -65,7 +68,7 @@ TEST(kibana_e2e, every_operation_answers_within_its_contract) {
   request_build_options options;
   options.headers = {{"Authorization", "ApiKey c29tZTprZXk="}};
   const request_builder builder(c, options);
-  std::size_t calls = 0, skipped = 0, checked_bodies = 0;
+  std::size_t calls = 0, skipped = 0, checked_bodies = 0, negatives = 0;
   for (const auto& op : c.operations()) {
     SCOPED_TRACE(std::string(method_name(op.method)) + " " + op.path + " (" + op.operation_id + ")");
     const operation_requests built = builder.build(op);
@@ -106,47 +109,28 @@ TEST(kibana_e2e, every_operation_answers_within_its_contract) {
       }
     }
 
-    // Invalid variants of the first candidate: one thing changed each.
-    const built_request& req = built.candidates.front();
+    // Negatives of the first candidate (negative_builder.h, what `specgate test` sends): one thing
+    // changed each, answered with the refusal the contract calls for.
+    const auto found = build_negatives(c, built.candidates.front(), {{"Authorization"}});
+    auto has = [&](std::string_view label) {
+      return std::any_of(found.begin(), found.end(), [&](const negative_request& n) { return n.label == label; });
+    };
     if (!op.security.empty()) {
-      built_request no_auth = req;
-      no_auth.remove_header("Authorization");
-      auto r = send(mock.port(), no_auth);
-      ASSERT_TRUE(r);
-      EXPECT_EQ(r->status, 401) << "no credentials";
+      EXPECT_TRUE(has("negative: no credentials"));
     }
     if (op.method != http_method::get && op.method != http_method::head && op.method != http_method::options) {
-      built_request no_xsrf = req;
-      no_xsrf.remove_header("kbn-xsrf");
-      auto r = send(mock.port(), no_xsrf);
-      ASSERT_TRUE(r);
-      EXPECT_EQ(r->status, 400) << "no kbn-xsrf";
+      EXPECT_TRUE(has("negative: missing kbn-xsrf header"));
     }
-    if (req.media && req.media->essence == "application/json" && req.body.is_object()) {
-      const json* schema = req.media->doc->find(req.media->pointer + "/schema");
-      resolved_node s = schema ? c.docs().deref(*req.media->doc, schema, req.media->pointer + "/schema") : resolved_node{};
-      if (s.node && s.node->is_object() && s.node->contains("required") && (*s.node)["required"].is_array() &&
-          !(*s.node)["required"].empty() && (*s.node)["required"][0].is_string()) {
-        const std::string name = (*s.node)["required"][0];
-        built_request missing = req;
-        missing.body.erase(name);
-        auto r = send(mock.port(), missing);
-        ASSERT_TRUE(r);
-        EXPECT_GE(r->status, 400) << "missing required " << name;
-        EXPECT_LT(r->status, 500);
-        built_request wrong = req;
-        wrong.body[name] = json::array({json::array({json::array()})});
-        auto w = send(mock.port(), wrong);
-        ASSERT_TRUE(w);
-        if (!c.schemas().is_valid(req.media->schema, wrong.body)) {
-          EXPECT_GE(w->status, 400) << "wrong type for " << name;
-          EXPECT_LT(w->status, 500);
-        }
-      }
+    for (const negative_request& n : found) {
+      auto r = send(mock.port(), n.request);
+      ASSERT_TRUE(r) << n.label;
+      EXPECT_EQ(r->status, n.expected_status) << n.label;
+      ++negatives;
     }
   }
-  std::printf("kibana e2e: %zu requests to %zu operations, %zu skipped as spec defects, %zu JSON bodies cross-checked\n",
-              calls, c.operations().size() - skipped, skipped, checked_bodies);
+  std::printf("kibana e2e: %zu requests to %zu operations, %zu negatives, %zu skipped as spec defects, %zu JSON bodies "
+              "cross-checked\n",
+              calls, c.operations().size() - skipped, negatives, skipped, checked_bodies);
   EXPECT_EQ(skipped, known_unbuildable.size());
   EXPECT_GE(calls, c.operations().size() - skipped);
 

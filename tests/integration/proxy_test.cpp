@@ -23,39 +23,9 @@ using nlohmann::json;
 const std::vector<std::string> auth = {"Authorization: ApiKey c2VjcmV0"};
 
 // Runs tests/integration/wrong_upstream.py on a free port.
-class python_upstream {
+class python_upstream : public python_server {
  public:
-  python_upstream() {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      std::string script = std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/wrong_upstream.py";
-      execlp("python3", "python3", script.c_str(), "0", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(fds[1]);
-    FILE* out = fdopen(fds[0], "r");
-    char line[64] = {};
-    if (out && std::fgets(line, sizeof line, out)) port_ = static_cast<std::uint16_t>(std::atoi(line + 5));
-    if (out) std::fclose(out);
-  }
-  ~python_upstream() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
-  }
-  std::uint16_t port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
+  python_upstream() : python_server(std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/wrong_upstream.py") {}
 };
 
 json header_json(const http_reply& r, const std::string& name) {

@@ -1,0 +1,288 @@
+// `specgate test` end to end: against `specgate mock` of Kibana's document
+// (every operation passes; its spec defect reported as such), against a
+// deliberately wrong server (tests/integration/wrong_target.py: each planted
+// violation found at its operation and pointer), and its plan on the command
+// line: --dry-run lists exactly the request builder's requests (same seed,
+// same requests), --shard slices are disjoint and complete, --record writes a
+// HAR that reads back with its secrets redacted.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "integration/harness.h"
+#include "test_support.h"
+#include "validator/generate/test_plan.h"
+#include "validator/text_util.h"
+#include "validator/traffic/har.h"
+
+namespace specgate::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string widgets = std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/data/widgets.yaml";
+
+struct run_result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A scratch directory per test, removed afterwards.
+struct scratch {
+  fs::path dir;
+  scratch() {
+    dir = fs::temp_directory_path() /
+          ("specgate_test_verb_" + std::to_string(::getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir);
+  }
+  ~scratch() { fs::remove_all(dir); }
+  std::string operator/(const std::string& name) const { return (dir / name).string(); }
+};
+
+// Runs the specgate binary to completion (bounded by `timeout`), capturing stdout and stderr.
+run_result run_specgate(const std::vector<std::string>& args, const scratch& s, int timeout_s = 600) {
+  auto quote = [](const std::string& a) {
+    std::string q = "'";
+    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+  };
+  std::string cmd = "timeout " + std::to_string(timeout_s) + " " + quote(SPECGATE_BINARY);
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " >" + quote(s / "stdout") + " 2>" + quote(s / "stderr");
+  run_result r;
+  const int status = std::system(cmd.c_str());
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(s / "stdout");
+  r.err = read_file(s / "stderr");
+  return r;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// (operationId, code, location, name, pointer) of every violation in a JSON report.
+using finding = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+std::multiset<finding> findings(const json& report) {
+  std::multiset<finding> out;
+  for (const auto& op : report["operations"])
+    for (const auto& v : op["violations"])
+      out.insert({op["operationId"], v["code"], v["location"], v.value("name", ""), v.value("pointer", "")});
+  return out;
+}
+
+const json* operation_entry(const json& report, const std::string& id) {
+  for (const auto& op : report["operations"])
+    if (op["operationId"] == id) return &op;
+  return nullptr;
+}
+
+TEST(test_verb, a_wrong_server_fails_with_each_planted_violation_at_its_operation_and_pointer) {
+  scratch s;
+  python_server target(std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/wrong_target.py");
+  ASSERT_NE(target.port(), 0) << "python3 could not start tests/integration/wrong_target.py";
+  const auto r = run_specgate({"test", "--spec", widgets, "--target", target.url(), "--allow-destructive", "--format",
+                               "json", "--output", s / "report.json"},
+                              s);
+  ASSERT_EQ(r.code, 1) << r.err;
+  const json report = json::parse(read_file(s / "report.json"));
+  EXPECT_EQ(findings(report),
+            (std::multiset<finding>{
+                {"listWidgets", "undeclared_status", "status", "", ""},
+                {"createWidget", "invalid_request_accepted", "status", "", ""},
+                {"createWidget", "invalid_request_accepted", "status", "", ""},
+                {"getWidget", "type", "body", "", "/name"},
+                {"updateWidget", "valid_request_refused", "status", "", ""},
+                {"getHealth", "required", "header", "X-Request-Id", ""},
+            }))
+      << report.dump(1);
+  // The accepted invalid requests are named by their labels.
+  const json* create = operation_entry(report, "createWidget");
+  ASSERT_NE(create, nullptr);
+  std::set<std::string> messages;
+  for (const auto& v : (*create)["violations"]) messages.insert(v["message"]);
+  EXPECT_THAT(messages, ::testing::ElementsAre(
+                            ::testing::StartsWith("negative: missing required property /name was answered 201: "),
+                            ::testing::StartsWith("negative: wrong type at /name was answered 201: ")));
+  const json* update = operation_entry(report, "updateWidget");
+  ASSERT_NE(update, nullptr);
+  EXPECT_THAT((*update)["violations"][0]["message"].get<std::string>(),
+              ::testing::StartsWith("generated was answered 400: the request is valid by the contract"));
+  EXPECT_EQ(operation_entry(report, "getVersion")->at("failed"), 0);
+  EXPECT_EQ(operation_entry(report, "deleteWidget")->at("failed"), 0);
+  EXPECT_THAT(r.err, ::testing::HasSubstr("specgate: 7 operations"));
+}
+
+TEST(test_verb, the_mock_of_a_small_document_passes_and_destructive_operations_are_skipped) {
+  scratch s;
+  specgate_process mock({"mock", "--quiet", "--port", "0", "--spec", widgets});
+  ASSERT_TRUE(mock.running()) << mock.output();
+  const auto r = run_specgate({"test", "--spec", widgets, "--target", "http://127.0.0.1:" + std::to_string(mock.port()),
+                               "--format", "json", "--output", s / "report.json"},
+                              s);
+  ASSERT_EQ(r.code, 0) << r.err << read_file(s / "report.json");
+  const json report = json::parse(read_file(s / "report.json"));
+  EXPECT_EQ(report["summary"]["failed"], 0);
+  const json* del = operation_entry(report, "deleteWidget");
+  ASSERT_NE(del, nullptr);
+  EXPECT_EQ((*del)["skipped"], json::parse(R"([{"reason":"destructive (DELETE): run with --allow-destructive","specDefect":false}])"));
+  // Not even a refused connection is fine.
+  const auto none = run_specgate({"test", "--spec", widgets, "--target", "http://127.0.0.1:1"}, s);
+  EXPECT_EQ(none.code, 2);
+  EXPECT_THAT(none.err, ::testing::HasSubstr("specgate test: no answer from http://127.0.0.1:1: upstream"));
+}
+
+TEST(test_verb, every_operation_of_kibanas_document_passes_against_the_mock) {
+  SPECGATE_REQUIRE_KIBANA_SPEC();
+  scratch s;
+  specgate_process mock({"mock", "--quiet", "--port", "0", "--spec", kibana_spec_path()});
+  ASSERT_TRUE(mock.running()) << mock.output();
+  const auto r = run_specgate({"test", "--spec", kibana_spec_path(), "--target",
+                               "http://127.0.0.1:" + std::to_string(mock.port()), "--allow-destructive", "--api-key",
+                               "c29tZTprZXk=", "--concurrency", "8", "--format", "json", "--output", s / "report.json",
+                               "--format", "junit", "--output", s / "report.xml"},
+                              s);
+  const std::string text = read_file(s / "report.json");
+  ASSERT_EQ(r.code, 0) << r.err << text.substr(0, 20000);
+  const json report = json::parse(text);
+  EXPECT_EQ(report["summary"]["failed"], 0);
+  EXPECT_EQ(report["summary"]["upstreamErrors"], 0);
+  EXPECT_EQ(report["coverage"]["operations"]["declared"], 372);
+  EXPECT_EQ(report["coverage"]["operations"]["exercised"], 371);
+  const json* copy = operation_entry(report, "CopyTimeline");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ((*copy)["skipped"][0]["specDefect"], true);
+  EXPECT_THAT((*copy)["skipped"][0]["reason"].get<std::string>(), ::testing::HasSubstr("a spec defect"));
+  std::size_t negatives = 0;
+  for (const auto& op : report["operations"]) EXPECT_EQ(op.value("failed", 0), 0) << op["operationId"];
+  std::printf("[test_verb] Kibana against the mock: %s\n", r.err.c_str());
+  (void)negatives;
+}
+
+// The dry run lists, line by line, the plan the request builder makes in-process with the same
+// options: `test` has no builder of its own.
+std::vector<std::string> expected_dry_run(const validator::contract& c, std::uint64_t seed) {
+  using namespace validator;
+  request_build_options options;
+  options.seed = seed;
+  options.always_generate = true;
+  options.headers = {{"Authorization", "ApiKey c29tZTprZXk="}};
+  selection all;
+  const test_plan plan = make_test_plan(c, select_operations(c, all), request_builder(c, options), {{"Authorization"}});
+  std::vector<std::string> out;
+  for (const auto& p : plan.requests) {
+    const rendered_request r = p.request.render();
+    out.push_back(r.method + " " + r.target + "  " + p.label + "  [" + p.op->operation_id + "]");
+  }
+  for (const auto& sk : plan.skipped)
+    out.push_back("skip " + std::string(method_name(sk.op->method)) + " " + sk.op->path + "  " +
+                  (sk.spec_defect ? "spec defect: " : "") + sk.reason + "  [" + sk.op->operation_id + "]");
+  return out;
+}
+
+TEST(test_verb, dry_run_lists_the_request_builders_plan_and_the_seed_reproduces_it) {
+  SPECGATE_REQUIRE_KIBANA_SPEC();
+  scratch s;
+  auto built = validator::load_contract_file(kibana_spec_path());
+  ASSERT_TRUE(built.value);
+  for (const char* seed : {"0", "42"}) {
+    const std::vector<std::string> args = {"test", "--spec", kibana_spec_path(), "--target", "http://127.0.0.1:9",
+                                           "--api-key", "c29tZTprZXk=", "--dry-run", "--seed", seed};
+    const auto r = run_specgate(args, s);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(lines(r.out), expected_dry_run(*built.value, std::stoull(seed))) << seed;
+    EXPECT_EQ(run_specgate(args, s).out, r.out) << "same seed, same requests";
+    EXPECT_THAT(r.err, ::testing::HasSubstr("nothing sent"));
+  }
+}
+
+TEST(test_verb, shards_are_disjoint_and_together_the_unsharded_run) {
+  SPECGATE_REQUIRE_KIBANA_SPEC();
+  scratch s;
+  const std::vector<std::string> base = {"test",      "--spec",   kibana_spec_path(), "--target",
+                                         "http://127.0.0.1:9", "--dry-run", "--allow-destructive"};
+  const auto all = run_specgate(base, s);
+  ASSERT_EQ(all.code, 0) << all.err;
+  const auto every = lines(all.out);
+  std::multiset<std::string> joined;
+  std::map<std::string, int> shard_of;  // operationId -> shard
+  for (int k = 1; k <= 4; ++k) {
+    auto args = base;
+    args.push_back("--shard");
+    args.push_back(std::to_string(k) + "/4");
+    const auto r = run_specgate(args, s);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto part = lines(r.out);
+    EXPECT_GT(part.size(), every.size() / 8) << k;
+    for (const auto& line : part) {
+      joined.insert(line);
+      const std::string id = line.substr(line.rfind('[') + 1, line.size() - line.rfind('[') - 2);
+      auto [it, fresh] = shard_of.emplace(id, k);
+      EXPECT_EQ(it->second, k) << id << " is in two shards";
+      (void)fresh;
+    }
+  }
+  EXPECT_EQ(joined, std::multiset<std::string>(every.begin(), every.end()));
+  EXPECT_EQ(shard_of.size(), 372u);
+  const auto bad = run_specgate({"test", "--target", "http://127.0.0.1:9", "--shard", "5/4", "--dry-run"}, s);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, ::testing::HasSubstr("--shard wants K/N with 1 <= K <= N (e.g. 2/4), not '5/4'"));
+}
+
+TEST(test_verb, record_writes_a_har_that_reads_back_with_secrets_redacted) {
+  scratch s;
+  specgate_process mock({"mock", "--quiet", "--port", "0", "--spec", widgets});
+  ASSERT_TRUE(mock.running()) << mock.output();
+  const auto dry = run_specgate({"test", "--spec", widgets, "--target", "http://127.0.0.1:9", "--dry-run",
+                                 "--allow-destructive", "--auth", "elastic:changeme", "--header", "X-Trace: t1"},
+                                s);
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  const auto r = run_specgate({"test", "--spec", widgets, "--target",
+                               "http://127.0.0.1:" + std::to_string(mock.port()), "--allow-destructive", "--auth",
+                               "elastic:changeme", "--header", "X-Trace: t1", "--record", s / "run.har",
+                               "--rate", "200", "--concurrency", "2"},
+                              s);
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  const std::string text = read_file(s / "run.har");
+  const auto har = validator::read_har(text, "run.har");
+  EXPECT_TRUE(har.problems.empty());
+  ASSERT_EQ(har.exchanges.size(), lines(dry.out).size());
+  std::set<std::string> labels;
+  for (const auto& e : har.exchanges) {
+    EXPECT_NE(e.status, 0);
+    EXPECT_FALSE(e.operation_id.empty());
+    bool traced = false;
+    for (const auto& [name, value] : e.request_headers) {
+      if (iequals(name, "authorization")) EXPECT_EQ(value, "Basic [redacted]");
+      traced = traced || (name == "X-Trace" && value == "t1");
+    }
+    EXPECT_TRUE(traced);
+  }
+  EXPECT_EQ(text.find("ZWxhc3RpYzpjaGFuZ2VtZQ"), std::string::npos) << "the credentials leaked into the HAR";
+  // The text report went to stdout: every operation passed.
+  EXPECT_THAT(r.out, ::testing::HasSubstr("deleteWidget"));
+}
+
+}  // namespace
+}  // namespace specgate::testing
