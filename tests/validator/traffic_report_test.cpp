@@ -342,6 +342,18 @@ TEST_F(traffic_report_test, skipped_operations_are_listed_with_reasons_and_never
   EXPECT_NE(r.summary_line().find("2 skipped (1 spec defect)"), std::string::npos) << r.summary_line();
 }
 
+TEST_F(traffic_report_test, a_violations_example_names_the_request_that_showed_it) {
+  traffic_report r(c(), "specgate test");
+  exchange e = make("create-thing", "POST", "/api/things", 200);
+  e.label = "negative: missing required property /name";
+  e.response_violations.push_back(
+      make_violation("invalid_request_accepted", violation_location::status, "", "", "accepted"));
+  r.add(e);
+  const ojson j = r.to_json();
+  EXPECT_EQ(operation_entry(j, "create-thing")["violations"][0]["example"],
+            "POST /api/things (negative: missing required property /name)");
+}
+
 TEST_F(traffic_report_test, json_shape_and_bytes_that_are_not_utf8) {
   traffic_report r(c(), "suite");
   exchange e = make("get-thing", "GET", "/api/things/\xff\xfe?q=\xc3", 200);

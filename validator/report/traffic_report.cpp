@@ -53,10 +53,12 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-// "GET /api/fleet/agents?page=0", cut short when the target is very long.
+// "GET /api/fleet/agents?page=0", cut short when the target is very long, then the exchange's label
+// when it has one: "POST /api/x (negative: missing required property /name)".
 std::string request_line(const exchange& e) {
   std::string line = e.method + " " + e.target;
   if (line.size() > max_example_bytes) line = line.substr(0, max_example_bytes) + "...";
+  if (!e.label.empty()) line += " (" + e.label + ")";  // which request of `test` it was
   return line;
 }
 
