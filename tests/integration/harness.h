@@ -79,6 +79,7 @@ class specgate_process {
   }
 
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   bool running() const { return port_ != 0; }
   std::string output() const {
     std::lock_guard lock(mutex_);
