@@ -86,6 +86,17 @@ class specgate_process {
     return stderr_;
   }
 
+  // Whether stderr holds `text`, waiting (bounded) for the reader thread to catch up with lines
+  // written just before an answer went out.
+  bool output_has(const std::string& text, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) const {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      if (output().find(text) != std::string::npos) return true;
+      if (std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
   bool exited() {
     if (exit_status_) return true;
     int status = 0;
