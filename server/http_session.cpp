@@ -144,7 +144,7 @@ class http_session final : public session_base {
   }
 
  private:
-  enum class phase { handshake, idle, reading, handling, writing, closing, closed };
+  enum class phase { handshake, idle, reading, handling, writing, streaming, closing, closed };
 
   static Stream make_stream(tcp::socket socket, server_state& state) {
     if constexpr (is_tls)
@@ -197,6 +197,8 @@ class http_session final : public session_base {
       }
       case phase::handling:
         break;  // a synchronous handler holds the thread; an async one bounds its own wait
+      case phase::streaming:
+        break;  // waiting for the next piece of a streamed body: its producer bounds that wait
       default:
         close_now();  // idle, handshake, slow reader, lingering
     }
@@ -358,6 +360,8 @@ class http_session final : public session_base {
     res_.status = 200;
     res_.headers.clear();
     res_.body.clear();
+    res_.stream.reset();
+    res_.stream_length.reset();
     res_.operation_id = {};
     res_.violations.clear();
     res_.response_violations.clear();
@@ -406,6 +410,7 @@ class http_session final : public session_base {
     res_.status = status;
     res_.headers.clear();
     res_.body.clear();
+    drop_stream();
     res_.violations.clear();
     res_.response_violations.clear();
     if (opts().own_error) {
@@ -474,6 +479,28 @@ class http_session final : public session_base {
       head_ += "Connection: close\r\n";
     else if (req_.version < 11)
       head_ += "Connection: keep-alive\r\n";
+    streaming_ = res_.stream && !head_request_ && !bodyless_status;
+    chunked_ = false;
+    if (streaming_) {
+      // A body sent as it arrives: its length when known, else chunked (HTTP/1.0: until close).
+      if (res_.stream_length) {
+        head_ += "Content-Length: ";
+        append_number(head_, *res_.stream_length);
+        head_ += "\r\n";
+      } else if (req_.version >= 11) {
+        head_ += "Transfer-Encoding: chunked\r\n";
+        chunked_ = true;
+      } else if (keep_alive_) {
+        keep_alive_ = false;
+        const auto at = head_.find("Connection: keep-alive\r\n");
+        if (at != std::string::npos) head_.erase(at, 24);
+        head_ += "Connection: close\r\n";
+      }
+      head_ += "\r\n";
+      send_body_ = false;
+      return;
+    }
+    if (res_.stream) drop_stream();  // HEAD, 204, 304: nothing of it is sent
     if (!bodyless_status) {
       head_ += "Content-Length: ";
       if (head_request_ && res_.body.empty() && !handler_length.empty() &&
@@ -503,6 +530,11 @@ class http_session final : public session_base {
   void on_write(error_code ec, std::size_t) {
     if (phase_ == phase::closed) return;
     if (ec) return close_now();
+    if (streaming_) return next_piece();
+    write_done();
+  }
+
+  void write_done() {
     if (opts().on_complete) {
       try {
         opts().on_complete(req_, res_,
@@ -518,10 +550,62 @@ class http_session final : public session_base {
     close_graceful();
   }
 
+  // --- a streamed body: one piece asked for, written, then the next -------------------
+
+  void next_piece() {
+    phase_ = phase::streaming;
+    const std::uint64_t exchange = exchange_generation_;
+    res_.stream->read([s = self(), exchange](std::string piece, bool last, std::string error) {
+      net::post(s->stream_.get_executor(),
+                [s, exchange, piece = std::move(piece), last, error = std::move(error)]() mutable {
+                  s->on_piece(exchange, std::move(piece), last, std::move(error));
+                });
+    });
+  }
+
+  void on_piece(std::uint64_t exchange, std::string piece, bool last, std::string error) {
+    if (phase_ != phase::streaming || exchange != exchange_generation_) return;
+    if (!error.empty()) {
+      // The producer failed after the head went out: no answer can replace it. Closing
+      // without the rest (or the last chunk) tells the client the body is incomplete.
+      res_.stream.reset();
+      return close_now();
+    }
+    piece_ = std::move(piece);
+    if (last) {
+      res_.stream.reset();
+      streaming_ = false;
+    }
+    chunk_head_.clear();
+    chunk_tail_.clear();
+    if (chunked_ && !piece_.empty()) {
+      char buf[20];
+      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, piece_.size(), 16);
+      (void)ec;
+      chunk_head_.assign(buf, end);
+      chunk_head_ += "\r\n";
+      chunk_tail_ = "\r\n";
+    }
+    if (chunked_ && last) chunk_tail_ += "0\r\n\r\n";
+    if (piece_.empty() && chunk_tail_.empty()) return last ? write_done() : next_piece();
+    phase_ = phase::writing;
+    set_deadline_in(opts().write_timeout);
+    const std::array<net::const_buffer, 3> buffers{net::buffer(chunk_head_), net::buffer(piece_),
+                                                   net::buffer(chunk_tail_)};
+    net::async_write(stream_, buffers, beast::bind_front_handler(&http_session::on_write, self()));
+  }
+
+  // The body's producer is told to stop (the client left, or an own answer replaces it).
+  void drop_stream() {
+    streaming_ = false;
+    if (auto source = std::move(res_.stream)) source->cancel();
+  }
+
   // --- closing -------------------------------------------------------------
 
   void close_now() {
     if (phase_ == phase::closed) return;
+    drop_stream();
     phase_ = phase::closed;
     error_code ec;
     timer_.cancel();
@@ -582,6 +666,9 @@ class http_session final : public session_base {
   http_request req_;
   http_response res_;
   std::string head_;    // serialized status line + headers (+ small body)
+  std::string piece_;   // a streamed body's piece being written
+  std::string chunk_head_;
+  std::string chunk_tail_;
   std::string remote_;  // "127.0.0.1:5555"
   clock_type::time_point start_{};
   clock_type::time_point deadline_{};
@@ -594,6 +681,8 @@ class http_session final : public session_base {
   bool keep_alive_ = false;
   bool head_request_ = false;
   bool send_body_ = false;
+  bool streaming_ = false;  // res_.stream is being sent: pieces follow the head
+  bool chunked_ = false;
   bool linger_ = false;
   const bool reject_;
 };

@@ -1,7 +1,10 @@
 #pragma once
 // Plain request/response values handed between the Beast session and the
 // handlers (mock responder, admin API). No Beast types leak out of server/.
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +17,22 @@
 namespace specgate::server {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
+
+// A body sent while it is still arriving (the proxy's answers past --max-check-bytes): the
+// consumer asks for one piece at a time and asks again only when it has written the last one,
+// so memory stays at a piece or two whatever the size.
+class body_source {
+ public:
+  virtual ~body_source() = default;
+  // Calls `got` exactly once, possibly before read() returns, on any thread: with the next
+  // piece (`last` when the body is complete), or with `error` set when the body cannot be
+  // completed (the producer went away: the consumer must not pretend the body ended).
+  using callback = std::function<void(std::string piece, bool last, std::string error)>;
+  virtual void read(callback got) = 0;
+  // The consumer stops early (its peer left): whatever feeds the body is released and not
+  // reused (the upstream connection is closed); a pending `got` is never called.
+  virtual void cancel() = 0;
+};
 
 struct http_request {
   std::string method;   // "GET", as received (upper case for standard methods)
@@ -37,6 +56,10 @@ struct http_response {
   // (or, with an empty body, a Content-Length header the handler set is kept).
   header_list headers;
   std::string body;
+  // Set instead of `body` for a body sent as it arrives: Content-Length `stream_length` when
+  // known, else chunked (close-delimited for an HTTP/1.0 client). Ignored for HEAD, 1xx, 204, 304.
+  std::shared_ptr<body_source> stream;
+  std::optional<std::uint64_t> stream_length;
 
   // Annotations for the recorders (access log, metrics, journal); never sent as such.
   std::string_view operation_id;  // points into the contract, which outlives the request

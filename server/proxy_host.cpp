@@ -79,6 +79,31 @@ nlohmann::json violations_json(const validator::violations& list) {
   return out;
 }
 
+// The upstream's streamed body on its way to the client: a failure after the head went out
+// cannot become a 502, so it is reported here (log line, upstream error metric).
+class observed_stream final : public body_source {
+ public:
+  observed_stream(std::shared_ptr<body_source> inner, std::function<void(const std::string&)> on_error)
+      : inner_(std::move(inner)), on_error_(std::move(on_error)) {}
+  void read(callback got) override {
+    inner_->read([got = std::move(got), on_error = on_error_](std::string piece, bool last, std::string error) {
+      if (!error.empty() && on_error) on_error(error);
+      got(std::move(piece), last, std::move(error));
+    });
+  }
+  void cancel() override { inner_->cancel(); }
+
+ private:
+  std::shared_ptr<body_source> inner_;
+  std::function<void(const std::string&)> on_error_;
+};
+
+// The upstream client streams what the checks would not read anyway.
+upstream_options streaming_above(upstream_options o, std::size_t max_check_bytes) {
+  if (o.stream_above == 0) o.stream_above = std::max<std::size_t>(max_check_bytes, 1);
+  return o;
+}
+
 }  // namespace
 
 // Everything one exchange carries from the request to the recorders.
@@ -104,7 +129,7 @@ proxy_host::proxy_host(std::shared_ptr<const mock_service> service, std::string 
       service_(std::move(service)),
       request_check_(std::make_unique<validator::request_validator>(service_->contract(), service_->limits())),
       response_check_(std::make_unique<validator::response_validator>(service_->contract())),
-      upstream_(std::make_unique<upstream_client>(options_.upstream)),
+      upstream_(std::make_unique<upstream_client>(streaming_above(options_.upstream, options_.max_check_bytes))),
       records_(records),
       journal_(options_.journal_size),
       admin_(
@@ -245,6 +270,31 @@ void proxy_host::on_upstream(const std::shared_ptr<exchange_state>& state, upstr
   res.status = answer.status;
   res.headers = client_headers(answer.headers, head);
   res.body = std::move(answer.body);
+  if (answer.stream) {
+    // Past the check limit: the head goes to the client now, the body as it arrives.
+    const std::string size = answer.stream_length ? megabytes(static_cast<std::size_t>(*answer.stream_length))
+                                                  : "more than " + megabytes(options_.max_check_bytes);
+    state->response_note = "not checked: too large (" + size + " > --max-check-bytes " +
+                           megabytes(options_.max_check_bytes) + "); streamed, body not recorded";
+    metrics_.record_unchecked("response", "too_large");
+    res.stream_length = answer.stream_length;
+    std::string method = req.method;
+    std::string path = req.target.substr(0, req.target.find('?'));
+    std::string operation = state->op ? std::string(state->op->operation_id) : std::string();
+    res.stream = std::make_shared<observed_stream>(
+        std::move(answer.stream), [this, method = std::move(method), path = std::move(path),
+                                   operation = std::move(operation)](const std::string& error) {
+          metrics_.record_upstream_error("closed");
+          if (!options_.log) return;
+          nlohmann::json line = {{"time", format_utc(std::chrono::system_clock::now())},
+                                 {"method", method},
+                                 {"path", path},
+                                 {"operationId", operation.empty() ? nlohmann::json(nullptr) : nlohmann::json(operation)},
+                                 {"error", "streamed response cut short, client connection closed: " + error}};
+          options_.log(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        });
+    return finish(state);
+  }
 
   validator::violations found;
   // HEAD and 304 carry no body to hold to the declared content; 1xx never reaches here.

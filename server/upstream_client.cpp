@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <fstream>
+#include <limits>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -33,6 +34,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "server/io_context_local.h"
@@ -347,6 +349,14 @@ std::string serialize(const http_request& request, const upstream_url& url, std:
   return out;
 }
 
+// A request that may be sent twice without harm (RFC 9110 9.2.2), or whose sender made it so.
+bool may_resend(const http_request& request) {
+  static constexpr std::string_view idempotent[] = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"};
+  for (auto m : idempotent)
+    if (request.method == m) return true;
+  return request.has_header("idempotency-key");
+}
+
 bool wants_close(const http_request& request) {
   for (const auto& [name, value] : request.headers)
     if (iequals(name, "connection") && to_lower(value).find("close") != std::string::npos) return true;
@@ -359,19 +369,46 @@ bool is_stale_connection_error(const error_code& ec) {
          ec == net::error::bad_descriptor || ec == ssl::error::stream_truncated;
 }
 
-class exchange : public std::enable_shared_from_this<exchange> {
+// One send(): connect or reuse, write, read. A body past options.stream_above is read piece by
+// piece (buffer_body): held until it passes the limit, then handed on as the response's stream,
+// the exchange itself, which reads the next piece only when asked.
+class exchange : public body_source, public std::enable_shared_from_this<exchange> {
  public:
   exchange(std::shared_ptr<const client_impl> client, net::io_context& ioc, std::string wire, bool head,
-           bool close_after, std::function<void(upstream_response)> done)
+           bool close_after, bool may_resend, std::function<void(upstream_response)> done)
       : client_(std::move(client)),
         ioc_(ioc),
         wire_(std::move(wire)),
         head_(head),
         close_after_(close_after),
+        may_resend_(may_resend),
         done_(std::move(done)),
         timer_(ioc),
         resolver_(ioc),
         start_(clock_type::now()) {}
+
+  // --- body_source: the streamed body ------------------------------------------------
+
+  void read(callback got) override {
+    if (finished_ && !streaming_) return got({}, true, "the upstream's body was abandoned");
+    if (!held_.empty()) {  // what was read before the body passed the limit goes first
+      std::string first = std::move(held_);
+      held_.clear();
+      return got(std::move(first), false, {});
+    }
+    if (!stream_error_.empty()) return got({}, true, stream_error_);
+    got_ = std::move(got);
+    arm(opts().response_timeout);
+    read_piece();
+  }
+
+  void cancel() override {
+    got_ = nullptr;
+    if (finished_) return;
+    finished_ = true;
+    disarm();
+    if (conn_) conn_->close();  // a pending read ends; never pooled with a body half read
+  }
 
   void run() {
     if (net::has_service<pool_service>(ioc_)) conn_ = net::use_service<pool_service>(ioc_).take(client_);
@@ -413,7 +450,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
       return fail(failure::connect_timeout, "upstream " + url() + ": no connection within " + ms + " ms (" + step + ")");
     }
     const auto ms = std::to_string(opts().response_timeout.count());
-    if (!parser_ || !parser_->got_some())
+    if (!got_some())
       return fail(failure::timeout, "upstream " + url() + " did not answer within " + ms + " ms");
     fail(failure::timeout, "upstream " + url() + " did not complete the response within " + ms + " ms (" +
                                progress() + ")");
@@ -545,6 +582,10 @@ class exchange : public std::enable_shared_from_this<exchange> {
       return read();  // 100 Continue, 103 Early Hints...: the final answer follows
     }
     if (parser_->is_done()) return on_read({});  // HEAD, 204, 304, empty body
+    if (opts().stream_above > 0) {
+      const auto length = parser_->content_length();
+      if (!length || *length > opts().stream_above) return start_pieces(length.has_value());
+    }
     std::visit(
         [this](auto& stream) {
           http::async_read(stream, conn_->buffer, *parser_, [s = self()](error_code ec, std::size_t) { s->on_read(ec); });
@@ -555,24 +596,104 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void on_read(error_code ec) {
     if (finished_) return;
     if (ec) return read_failed(ec);
-    const int status = parser_->get().result_int();
+    upstream_response r = head_of(*parser_);
+    r.body = std::move(parser_->get().body());
+    release(parser_->keep_alive() && r.status != 101);
+    complete(std::move(r));
+  }
+
+  template <class Parser>
+  upstream_response head_of(const Parser& parser) const {
     upstream_response r;
-    r.status = status;
-    const auto& message = parser_->get();
+    const auto& message = parser.get();
+    r.status = message.result_int();
     r.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
     for (const auto& field : message) r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    r.body = std::move(parser_->get().body());
     r.reused_connection = reused_;
-    const bool keep = parser_->keep_alive() && !close_after_ && status != 101 && conn_->buffer.size() == 0;
+    return r;
+  }
+
+  // The response is complete: the connection goes back to the pool when it can carry another.
+  void release(bool keep_alive) {
+    const bool keep = keep_alive && !close_after_ && conn_->buffer.size() == 0;
     finished_ = true;
     disarm();
     if (keep) net::use_service<pool_service>(ioc_).put(client_, std::move(conn_), opts().max_idle_per_thread);
+  }
+
+  // --- a body read piece by piece (chunked, close-delimited, or past stream_above) -----
+
+  // The header is read and the body not started: the parser may change its body type.
+  void start_pieces(bool stream_now) {
+    pieces_.emplace(std::move(*parser_));
+    parser_.reset();
+    pieces_->body_limit(std::numeric_limits<std::uint64_t>::max());  // held bytes are bounded below
+    if (stream_now) return begin_stream();
+    read_piece();
+  }
+
+  void read_piece() {
+    piece_.resize(piece_size);
+    auto& body = pieces_->get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    body.more = true;
+    std::visit(
+        [this](auto& stream) {
+          http::async_read_some(stream, conn_->buffer, *pieces_,
+                                [s = self()](error_code ec, std::size_t) { s->on_piece(ec); });
+        },
+        conn_->stream);
+  }
+
+  void on_piece(error_code ec) {
+    if (finished_) return;
+    if (ec == http::error::need_buffer) ec = {};
+    piece_.resize(piece_.size() - pieces_->get().body().size);
+    body_bytes_ += piece_.size();
+    if (ec) return read_failed(ec);
+    const bool done = pieces_->is_done();
+    if (!streaming_) {
+      held_ += piece_;
+      if (done) {
+        upstream_response r = head_of(*pieces_);
+        r.body = std::move(held_);
+        release(pieces_->keep_alive());
+        return complete(std::move(r));
+      }
+      if (held_.size() > opts().stream_above) return begin_stream();
+      return read_piece();
+    }
+    if (piece_.empty() && !done) return read_piece();
+    if (done)
+      release(pieces_->keep_alive());
+    else
+      disarm();  // the consumer asks for the next piece when it has written this one
+    auto got = std::move(got_);
+    got_ = nullptr;
+    if (got) got(std::move(piece_), done, {});
+  }
+
+  // The status and headers go to `done` now; the body follows through read().
+  void begin_stream() {
+    streaming_ = true;
+    disarm();
+    upstream_response r = head_of(*pieces_);
+    r.stream = shared_from_this();
+    if (const auto length = pieces_->content_length()) r.stream_length = *length;
     complete(std::move(r));
   }
 
   // What arrived before the failure: "got 1200 of 5000 body bytes".
+  bool got_some() const { return pieces_ || (parser_ && parser_->got_some()); }
+
   std::string progress() const {
-    if (!parser_ || !parser_->got_some()) return "no response byte";
+    if (pieces_) {
+      if (const auto length = pieces_->content_length())
+        return "got " + number_text(body_bytes_) + " of " + number_text(*length) + " body bytes";
+      return "got " + number_text(body_bytes_) + " body bytes";
+    }
+    if (!got_some()) return "no response byte";
     if (!parser_->is_header_done()) return "the response header was incomplete";
     const auto got = parser_->get().body().size();
     if (const auto length = parser_->content_length())
@@ -582,7 +703,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   }
 
   void read_failed(const error_code& ec) {
-    const bool nothing = !parser_->got_some() && !got_interim_;
+    const bool nothing = !got_some() && !got_interim_;
     if (nothing && retry_stale(ec)) return;
     if (ec == http::error::body_limit)
       return fail(failure::too_large, "upstream " + url() + ": response body larger than " +
@@ -603,9 +724,11 @@ class exchange : public std::enable_shared_from_this<exchange> {
     fail(failure::closed, "upstream " + url() + ": reading the response failed (" + ec.message() + "; " + progress() + ")");
   }
 
-  // A pooled connection the upstream had closed: once, on a fresh connection.
+  // A pooled connection the upstream had closed: once, on a fresh connection, and only for a
+  // request that may be sent twice (the upstream may have acted on the first before closing).
+  // Other requests rely on the peek before a pooled connection is used (looks_usable).
   bool retry_stale(const error_code& ec) {
-    if (!reused_ || retried_ || !is_stale_connection_error(ec)) return false;
+    if (!may_resend_ || !reused_ || retried_ || !is_stale_connection_error(ec)) return false;
     retried_ = true;
     reused_ = false;
     disarm();
@@ -622,6 +745,13 @@ class exchange : public std::enable_shared_from_this<exchange> {
     disarm();
     resolver_.cancel();
     if (conn_) conn_->close();  // pending operations end; conn_ lives until their handlers ran
+    if (streaming_) {  // `done` has run: the failure ends the body instead
+      stream_error_ = std::move(message);
+      auto got = std::move(got_);
+      got_ = nullptr;
+      if (got) got({}, true, stream_error_);
+      return;
+    }
     upstream_response r;
     r.error = kind;
     r.message = std::move(message);
@@ -636,6 +766,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   }
 
   static constexpr std::uint32_t header_limit = 64 * 1024;
+  static constexpr std::size_t piece_size = 64 * 1024;
 
   enum class phase { connecting, exchanging };
   enum class connect_step { resolving, connecting, handshaking };
@@ -645,11 +776,19 @@ class exchange : public std::enable_shared_from_this<exchange> {
   std::string wire_;
   const bool head_;
   const bool close_after_;
+  const bool may_resend_;  // idempotent or carrying Idempotency-Key: a stale pooled connection is retried
   std::function<void(upstream_response)> done_;
   net::steady_timer timer_;
   tcp::resolver resolver_;
   std::unique_ptr<connection> conn_;
   std::optional<http::response_parser<http::string_body>> parser_;
+  std::optional<http::response_parser<http::buffer_body>> pieces_;  // set once the body is read in pieces
+  std::string piece_;      // the piece being read
+  std::string held_;       // pieces read before the body passed stream_above (then: the first piece out)
+  std::uint64_t body_bytes_ = 0;
+  callback got_;           // the stream's reader waiting for a piece
+  std::string stream_error_;
+  bool streaming_ = false;  // `done` has run with the stream
   const clock_type::time_point start_;
   std::uint64_t timer_generation_ = 0;
   phase phase_ = phase::connecting;
@@ -728,7 +867,7 @@ void upstream_client::send(const http_request& request, std::function<void(upstr
   if (!error.empty()) return fail_with(failure::protocol, "upstream " + url + ": cannot send the request: " + error);
   // run() only starts asynchronous operations: `done` never runs inside send().
   std::make_shared<exchange>(impl_, *ioc, std::move(wire), request.method == "HEAD", wants_close(request),
-                             std::move(done))
+                             may_resend(request), std::move(done))
       ->run();
 }
 

@@ -38,7 +38,12 @@ struct upstream_options {
   std::chrono::milliseconds connect_timeout{5'000};    // resolve + TCP connect + TLS handshake
   std::chrono::milliseconds response_timeout{60'000};  // request written -> whole response read
   std::size_t max_idle_per_thread = 64;                // idle keep-alive connections kept per thread
-  std::size_t max_response_bytes = std::size_t{1} << 30;  // beyond: failure kind too_large
+  std::size_t max_response_bytes = std::size_t{1} << 30;  // beyond: failure kind too_large (held bodies)
+  // 0: every body is read whole. Else a body larger than this (Content-Length says so, or a
+  // chunked or close-delimited body grows past it) is not held: `done` gets the status and
+  // headers at once and upstream_response::stream gives the body piece by piece (no size limit;
+  // response_timeout then bounds each wait for the next piece).
+  std::size_t stream_above = 0;
 };
 
 struct upstream_response {
@@ -62,8 +67,13 @@ struct upstream_response {
   int status = 0;
   header_list headers;  // as received (names as sent, order kept), framing headers included
   std::string body;     // as received, still content-encoded; de-chunked
+  // Set for a body past upstream_options::stream_above (then `body` is empty): the body still
+  // arriving, read from the upstream only when asked for. Its length when the upstream gave one.
+  // The connection returns to the pool once the body is complete; cancel() closes it.
+  std::shared_ptr<body_source> stream;
+  std::optional<std::uint64_t> stream_length;
   bool reused_connection = false;  // sent on a pooled keep-alive connection
-  std::chrono::microseconds latency{0};  // request start -> response complete
+  std::chrono::microseconds latency{0};  // request start -> response complete (streamed: its head)
 
   bool ok() const { return error == failure::none; }
 };
@@ -87,8 +97,11 @@ class upstream_client {
   // Content-Length) and calls `done` exactly once, on the calling thread's io_context.
   // Must be called from a thread running an http_server io_context (see this_thread_context() in
   // server/io_context_local.h), or any thread running the io_context handed to the overload below.
-  // A pooled connection the upstream closed meanwhile is retried once on a fresh one when nothing
-  // of the response had arrived. HEAD, 1xx, 204 and 304 are read without a body; 1xx other than
+  // A pooled connection is peeked at before use (recv MSG_PEEK|MSG_DONTWAIT: closed, or holding
+  // stray bytes: discarded, a fresh one opened). One that still dies before any response byte
+  // arrived is retried once on a fresh connection only for an idempotent method (GET, HEAD,
+  // OPTIONS, PUT, DELETE, TRACE) or a request carrying Idempotency-Key; any other request is
+  // never sent twice (failure closed). HEAD, 1xx, 204 and 304 are read without a body; 1xx other than
   // 101 are skipped. `done` never runs inside send(), except on a thread that runs no io_context:
   // then it runs at once with a protocol failure saying so (there is nothing to wait on).
   void send(const http_request& request, std::function<void(upstream_response)> done);

@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
                         "Bodies larger than this pass unchecked, reported as \"not checked: too large\"")
       ->capture_default_str();
   proxy_cmd->add_option("--max-body-bytes", proxy.max_body_bytes,
-                        "Largest request or response body held (request: 413; response: 502)")
+                        "Largest request body held (then 413); responses past --max-check-bytes are streamed, without a size limit")
       ->capture_default_str();
   proxy_cmd->add_option("--connect-timeout", proxy.connect_timeout_ms, "Milliseconds to connect to the upstream (then 504)")
       ->capture_default_str();

@@ -81,10 +81,22 @@ class specgate_process {
   }
 
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   bool running() const { return port_ != 0; }
   std::string output() const {
     std::lock_guard lock(mutex_);
     return stderr_;
+  }
+
+  // Whether stderr holds `text`, waiting (bounded) for the reader thread to catch up with lines
+  // written just before an answer went out.
+  bool output_has(const std::string& text, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) const {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      if (output().find(text) != std::string::npos) return true;
+      if (std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 
   bool exited() {

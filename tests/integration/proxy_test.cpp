@@ -81,9 +81,8 @@ TEST(proxy, in_front_of_the_mock_answers_byte_identically_without_violations) {
   EXPECT_EQ(bad->header("specgate-response-violations"), "");
 
   // The log line of an exchange names the operation, both statuses and the violations.
-  const std::string log = proxy.output();
-  EXPECT_NE(log.find(R"("operationId":"post-fleet-agents-bulk-reassign")"), std::string::npos) << log;
-  EXPECT_NE(log.find(R"("upstreamStatus":400)"), std::string::npos) << log;
+  EXPECT_TRUE(proxy.output_has(R"("operationId":"post-fleet-agents-bulk-reassign")")) << proxy.output();
+  EXPECT_TRUE(proxy.output_has(R"("upstreamStatus":400)")) << proxy.output();
 }
 
 class wrong_upstream : public ::testing::Test {
@@ -224,7 +223,7 @@ TEST_F(wrong_upstream, a_body_past_the_check_limit_passes_unchecked_and_says_so)
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_GT(r->body.size(), 200000u);
-  EXPECT_NE(proxy_->output().find("not checked: too large"), std::string::npos);
+  EXPECT_TRUE(proxy_->output_has("not checked: too large")) << proxy_->output();
 }
 
 TEST_F(wrong_upstream, slow_and_broken_upstreams_get_504_and_502_and_the_proxy_recovers) {
@@ -244,6 +243,183 @@ TEST_F(wrong_upstream, slow_and_broken_upstreams_get_504_and_502_and_the_proxy_r
   auto after = setup("");  // the proxy keeps serving
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, 200);
+}
+
+// --- large bodies: streamed both ways --------------------------------------------
+
+// What wrong_upstream.py's pattern_pieces(size) sends.
+std::string pattern(std::size_t size) {
+  std::string block(65536, '\0');
+  for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>((i * 31 + 7) % 256);
+  std::string out;
+  out.reserve(size);
+  while (out.size() < size) out.append(block, 0, std::min(block.size(), size - out.size()));
+  return out;
+}
+
+// One exchange on a fresh connection read to its end (the connection closes after it): the head
+// parsed, the body de-chunked; `complete` says whether the framing was honoured to the end.
+struct raw_reply {
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+  bool complete = false;
+};
+
+int connect_to(std::uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+raw_reply read_reply(int fd) {
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  raw_reply r;
+  const auto end = data.find("\r\n\r\n");
+  if (end == std::string::npos || data.size() < 12) return r;
+  r.status = std::stoi(data.substr(9, 3));
+  for (std::size_t pos = data.find("\r\n") + 2; pos < end;) {
+    const auto next = data.find("\r\n", pos);
+    const std::string line = data.substr(pos, next - pos);
+    const auto colon = line.find(':');
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[name] = line.substr(std::min(line.size(), colon + 2));
+    pos = next + 2;
+  }
+  std::string_view rest = std::string_view(data).substr(end + 4);
+  if (r.headers["transfer-encoding"] == "chunked") {
+    for (;;) {
+      const auto line_end = rest.find("\r\n");
+      if (line_end == std::string_view::npos) return r;
+      const std::size_t size = std::stoul(std::string(rest.substr(0, line_end)), nullptr, 16);
+      rest.remove_prefix(line_end + 2);
+      if (size == 0) {
+        r.complete = rest == "\r\n";
+        return r;
+      }
+      if (rest.size() < size + 2) {
+        r.body.append(rest.substr(0, std::min(rest.size(), size)));
+        return r;
+      }
+      r.body.append(rest.substr(0, size));
+      rest.remove_prefix(size + 2);
+    }
+  }
+  r.body = std::string(rest);
+  r.complete = r.headers.count("content-length") && std::stoul(r.headers["content-length"]) == r.body.size();
+  return r;
+}
+
+raw_reply fetch_bytes(std::uint16_t port, const std::string& plant, std::size_t size) {
+  const int fd = connect_to(port);
+  if (fd < 0) return {};
+  send_all(fd, "GET /bytes HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nx-size: " + std::to_string(size) +
+                   "\r\n" + (plant.empty() ? "" : "x-plant: " + plant + "\r\n") + "\r\n");
+  return read_reply(fd);
+}
+
+// Peak resident memory of a process, kB (VmHWM).
+long peak_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+TEST_F(wrong_upstream, a_large_response_is_streamed_byte_identical_with_bounded_memory) {
+  // Warm up (threads, pools, first allocations), then measure the peak around a 64 MiB answer.
+  auto warm = fetch_bytes(proxy_->port(), "", 4 << 20);
+  ASSERT_TRUE(warm.complete);
+  const long before = peak_kb(proxy_->pid());
+  const std::size_t size = std::size_t{64} << 20;
+  auto r = fetch_bytes(proxy_->port(), "", size);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-length"], std::to_string(size));
+  EXPECT_EQ(r.headers["content-type"], "application/octet-stream");
+  ASSERT_TRUE(r.complete) << r.body.size();
+  EXPECT_TRUE(r.body == pattern(size)) << "the streamed body differs from what the upstream sent";
+  const long after = peak_kb(proxy_->pid());
+  ASSERT_GT(before, 0);
+  // Held whole, the body alone would add 64 MiB; streamed, a few 64 KiB pieces.
+  EXPECT_LT(after - before, 24 * 1024) << "VmHWM " << before << " kB -> " << after << " kB";
+  EXPECT_TRUE(proxy_->output_has("not checked: too large (64.0 MiB > --max-check-bytes")) << proxy_->output();
+}
+
+TEST_F(wrong_upstream, a_chunked_response_of_unknown_length_is_streamed_chunked) {
+  const std::size_t size = (std::size_t{3} << 20) + 12345;
+  auto r = fetch_bytes(proxy_->port(), "chunked", size);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["transfer-encoding"], "chunked");
+  EXPECT_EQ(r.headers.count("content-length"), 0u);
+  ASSERT_TRUE(r.complete);
+  EXPECT_TRUE(r.body == pattern(size));
+  EXPECT_TRUE(proxy_->output_has("not checked: too large (more than")) << proxy_->output();
+
+  // Under the limit, a chunked answer is still read whole, checked, and sent with a length.
+  auto small = fetch_bytes(proxy_->port(), "chunked", 5000);
+  EXPECT_EQ(small.headers["content-length"], "5000");
+  EXPECT_TRUE(small.complete && small.body == pattern(5000));
+}
+
+TEST_F(wrong_upstream, a_client_gone_or_an_upstream_dead_mid_stream_leaves_the_proxy_serving) {
+  const std::size_t size = std::size_t{32} << 20;
+  const auto closed_errors = [&] {
+    auto m = http_request(proxy_->port(), "GET", "/__specgate/metrics");
+    const std::string key = "specgate_upstream_errors_total{kind=\"closed\"} ";
+    const auto at = m ? m->body.find(key) : std::string::npos;
+    return at == std::string::npos ? 0L : std::stol(m->body.substr(at + key.size()));
+  };
+  const long errors_before = closed_errors();
+  // The client reads a little and leaves.
+  const int fd = connect_to(proxy_->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(send_all(fd, "GET /bytes HTTP/1.1\r\nHost: x\r\nx-size: " + std::to_string(size) + "\r\n\r\n"));
+  char buf[65536];
+  ASSERT_GT(recv(fd, buf, sizeof buf, 0), 0);
+  close(fd);
+
+  // The upstream dies halfway: the head was sent, so the client's connection closes short.
+  auto cut = fetch_bytes(proxy_->port(), "drop", size);
+  EXPECT_EQ(cut.status, 200);
+  EXPECT_FALSE(cut.complete);
+  EXPECT_LT(cut.body.size(), size);
+  EXPECT_TRUE(cut.body == pattern(cut.body.size()));
+
+  auto next = fetch_bytes(proxy_->port(), "", 1 << 20);
+  EXPECT_TRUE(next.complete && next.body == pattern(1 << 20));
+  auto after = setup("");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+  EXPECT_TRUE(proxy_->output_has("streamed response cut short")) << proxy_->output();
+  EXPECT_EQ(closed_errors(), errors_before + 1);  // the upstream's death, not the client's leaving
 }
 
 TEST(proxy, upstream_down_is_a_502_naming_the_upstream_and_recovers_when_it_comes_back) {

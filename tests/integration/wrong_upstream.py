@@ -5,10 +5,14 @@ Answers GET /api/fleet/agents/setup and GET /api/cases/tags of the embedded
 contract the way Kibana does (hapi's `application/json; charset=utf-8` plus
 `elastic-api-version`), and departs from the contract on demand: the request
 header `x-plant` names the defect. /echo (not in the contract) answers the
-request's method, target and headers as JSON. Prints "port N" on stdout once
+request's method, target and headers as JSON. /bytes answers `x-size` bytes of
+a fixed pattern (pattern_bytes), framed by Content-Length, chunked (x-plant:
+chunked) or cut in the middle (x-plant: drop); /upload answers the size and
+SHA-256 of the request body (Content-Length or chunked). Prints "port N" on stdout once
 it listens on 127.0.0.1 (port 0 = any free port), serves until killed.
 """
 import gzip
+import hashlib
 import json
 import socketserver
 import sys
@@ -25,6 +29,18 @@ PLANTED = {
     "ctype": (200, "text/plain; charset=utf-8", SETUP_OK),
     "extra": (200, "application/json; charset=utf-8", {**SETUP_OK, "surprise": 1}),
 }
+
+
+BLOCK = bytes((i * 31 + 7) % 256 for i in range(65536))
+
+
+def pattern_pieces(size):
+    """The first `size` bytes of BLOCK repeated, in pieces (tests rebuild it the same way)."""
+    left = size
+    while left > 0:
+        n = min(left, len(BLOCK))
+        yield BLOCK[:n]
+        left -= n
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -48,14 +64,82 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.do_GET()
 
+    def read_body_hashed(self):
+        digest = hashlib.sha256()
+        size = 0
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            while True:
+                line = self.rfile.readline()
+                n = int(line.split(b";")[0].strip(), 16)
+                if n == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                left = n
+                while left > 0:
+                    part = self.rfile.read(min(left, 1 << 20))
+                    if not part:
+                        raise ConnectionError("body cut short")
+                    digest.update(part)
+                    left -= len(part)
+                size += n
+                self.rfile.readline()
+        else:
+            left = int(self.headers.get("content-length") or 0)
+            while left > 0:
+                part = self.rfile.read(min(left, 1 << 20))
+                if not part:
+                    raise ConnectionError("body cut short")
+                digest.update(part)
+                size += len(part)
+                left -= len(part)
+        return size, digest.hexdigest()
+
+    def do_PUT(self):
+        self.do_POST()
+
     def do_POST(self):
+        if self.path.split("?", 1)[0].endswith("/upload"):
+            size, digest = self.read_body_hashed()
+            answer = {"size": size, "sha256": digest,
+                      "transferEncoding": self.headers.get("transfer-encoding", ""),
+                      "contentLength": self.headers.get("content-length", "")}
+            return self.send_json(200, "application/json", json.dumps(answer).encode())
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         self.do_GET(body)
 
+    def send_bytes(self, plant):
+        size = int(self.headers.get("x-size", "0"))
+        self.send_response(200)
+        self.send_header("content-type", "application/octet-stream")
+        if plant == "chunked":
+            self.send_header("transfer-encoding", "chunked")
+        else:
+            self.send_header("content-length", str(size))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        sent = 0
+        for piece in pattern_pieces(size):
+            if plant == "drop" and sent >= size // 2:
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if plant == "chunked":
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            else:
+                self.wfile.write(piece)
+            sent += len(piece)
+        if plant == "chunked":
+            self.wfile.write(b"0\r\n\r\n")
+
     def do_GET(self, body=b""):
         path = self.path.split("?", 1)[0]
         plant = self.headers.get("x-plant", "")
+        if path.endswith("/bytes"):
+            return self.send_bytes(plant)
         if path == "/echo" or path.endswith("/echo"):
             answer = {"method": self.command, "target": self.path,
                       "headers": [[k, v] for k, v in self.headers.items()], "bodySize": len(body)}

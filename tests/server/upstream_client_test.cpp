@@ -688,6 +688,190 @@ TEST(UpstreamClient, NoRetryOnceResponseBytesArrived) {
   EXPECT_EQ(up.accepted(), 1);
 }
 
+TEST(UpstreamClient, APostIsNeverSentTwiceWhenAPooledConnectionDies) {
+  // The keep-alive race: the upstream takes the second request, then closes without answering.
+  // It may have acted on it: a POST must not be sent again.
+  std::atomic<int> posts{0};
+  raw_upstream up([&](raw_peer& p) {
+    p.read_request();
+    p.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+    if (p.read_request().rfind("POST ", 0) == 0) ++posts;
+  });
+  client_loop loop;
+  upstream_client client(options_for(up.port()));
+  ASSERT_TRUE(SEND(loop, client, make_request("GET", "/")).ok());
+  auto r = SEND(loop, client, make_request("POST", "/api/saved_objects/_import", {}, "{}"));
+  EXPECT_EQ(r.error, upstream_response::failure::closed);
+  EXPECT_TRUE(r.reused_connection);
+  EXPECT_EQ(r.message, "upstream http://127.0.0.1:" + std::to_string(up.port()) +
+                           " closed the connection without answering");
+  EXPECT_EQ(up.accepted(), 1);  // no second connection: nothing was resent
+  EXPECT_EQ(posts.load(), 1);
+}
+
+TEST(UpstreamClient, APostCarryingAnIdempotencyKeyIsRetriedOnce) {
+  raw_upstream up([](raw_peer& p) {
+    p.read_request();
+    if (p.index() == 1) {
+      p.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+      p.read_request();
+      return;
+    }
+    p.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond");
+    p.read_request();
+  });
+  client_loop loop;
+  upstream_client client(options_for(up.port()));
+  ASSERT_TRUE(SEND(loop, client, make_request("GET", "/")).ok());
+  auto r = SEND(loop, client, make_request("POST", "/", {{"Idempotency-Key", "k-1"}}, "{}"));
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.body, "second");
+  EXPECT_FALSE(r.reused_connection);
+  EXPECT_EQ(up.accepted(), 2);
+}
+
+TEST(UpstreamClient, APostChecksThePooledConnectionAndUsesAFreshOneWhenTheUpstreamClosedIt) {
+  // An upstream that closes a connection once it has answered on it (without saying
+  // Connection: close): the pooled connection is dead before the POST comes.
+  std::atomic<int> closed{0};
+  raw_upstream up([&](raw_peer& p) {
+    const std::string request = p.read_request();
+    const std::string body = request.substr(0, request.find(' '));
+    p.send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    p.close();
+    ++closed;
+  });
+  client_loop loop;
+  upstream_client client(options_for(up.port()));
+  ASSERT_TRUE(SEND(loop, client, make_request("GET", "/")).ok());
+  EXPECT_EQ(client.idle_connections(), 1u);
+  loop.run_until([&] { return closed.load() == 1; }, 5s);
+  ASSERT_EQ(closed.load(), 1);
+  auto r = SEND(loop, client, make_request("POST", "/", {}, "{}"));
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.body, "POST");
+  EXPECT_FALSE(r.reused_connection);  // the peek found the FIN: discarded before any byte was sent
+  EXPECT_EQ(up.accepted(), 2);
+}
+
+// Reads a streamed body to its end (or its failure), driving the loop between pieces.
+std::string drain(client_loop& loop, body_source& source, std::string& error, std::size_t& pieces) {
+  std::string out;
+  pieces = 0;
+  for (bool last = false; !last;) {
+    bool got = false;
+    source.read([&](std::string piece, bool l, std::string e) {
+      out += piece;
+      last = l;
+      error = std::move(e);
+      got = true;
+    });
+    loop.run_until([&] { return got; }, 10s);
+    if (!got) {
+      error = "no piece came";
+      break;
+    }
+    ++pieces;
+  }
+  return out;
+}
+
+std::string numbered(std::size_t size) {
+  std::string out(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<char>('a' + (i * 7 + i / 1000) % 26);
+  return out;
+}
+
+TEST(UpstreamClient, ABodyPastStreamAboveIsStreamedAndTheConnectionPooledAfterIt) {
+  const std::string big = numbered(1'000'000);
+  http_upstream up([&](const http_request& req, http_response& res) { res.body = req.target == "/big" ? big : "ok"; });
+  client_loop loop;
+  auto o = options_for(up.port());
+  o.stream_above = 100'000;
+  upstream_client client(o);
+  auto r = SEND(loop, client, make_request("GET", "/big"));
+  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_TRUE(r.stream);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.empty());
+  ASSERT_TRUE(r.stream_length);
+  EXPECT_EQ(*r.stream_length, big.size());
+  EXPECT_EQ(client.idle_connections(), 0u);  // busy until the body is read
+  std::string error;
+  std::size_t pieces = 0;
+  const std::string got = drain(loop, *r.stream, error, pieces);
+  EXPECT_EQ(error, "");
+  EXPECT_TRUE(got == big);
+  EXPECT_GT(pieces, 10u);  // pieces of at most 64 KiB, each asked for
+  EXPECT_EQ(client.idle_connections(), 1u);
+  auto small = SEND(loop, client, make_request("GET", "/small"));  // under the limit: held whole
+  ASSERT_TRUE(small.ok());
+  EXPECT_FALSE(small.stream);
+  EXPECT_EQ(small.body, "ok");
+  EXPECT_TRUE(small.reused_connection);
+}
+
+TEST(UpstreamClient, AChunkedBodyIsStreamedOnceItGrowsPastStreamAbove) {
+  const std::string big = numbered(300'000);
+  raw_upstream up([&](raw_peer& p) {
+    p.read_request();
+    p.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for (std::size_t at = 0; at < big.size(); at += 10'000) {
+      char size[16];
+      std::snprintf(size, sizeof size, "%zx\r\n", std::min<std::size_t>(10'000, big.size() - at));
+      p.send(size + big.substr(at, 10'000) + "\r\n");
+    }
+    p.send("0\r\n\r\n");
+    if (p.index() == 1) return;
+    p.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nsmall\r\n0\r\n\r\n");  // not reached
+  });
+  client_loop loop;
+  auto o = options_for(up.port());
+  o.stream_above = 50'000;
+  upstream_client client(o);
+  auto r = SEND(loop, client, make_request("GET", "/"));
+  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_TRUE(r.stream);
+  EXPECT_FALSE(r.stream_length);
+  std::string error;
+  std::size_t pieces = 0;
+  EXPECT_TRUE(drain(loop, *r.stream, error, pieces) == big);
+  EXPECT_EQ(error, "");
+}
+
+TEST(UpstreamClient, AStreamCutByTheUpstreamFailsAndACancelledOneIsNotPooled) {
+  std::atomic<bool> saw_close{false};
+  raw_upstream up([&](raw_peer& p) {
+    p.read_request();
+    p.send("HTTP/1.1 200 OK\r\nContent-Length: 500000\r\n\r\n" + std::string(200'000, 'x'));
+    if (p.index() == 2) saw_close = p.wait_closed();
+  });
+  client_loop loop;
+  auto o = options_for(up.port());
+  o.stream_above = 1000;
+  upstream_client client(o);
+  auto r = SEND(loop, client, make_request("GET", "/"));
+  ASSERT_TRUE(r.ok() && r.stream) << r.message;
+  std::string error;
+  std::size_t pieces = 0;
+  const std::string got = drain(loop, *r.stream, error, pieces);
+  EXPECT_EQ(got.size(), 200'000u);
+  EXPECT_EQ(error, "upstream http://127.0.0.1:" + std::to_string(up.port()) +
+                       " closed the connection before the response was complete (got 200000 of 500000 body bytes)");
+  EXPECT_EQ(client.idle_connections(), 0u);
+
+  auto r2 = SEND(loop, client, make_request("GET", "/"));
+  ASSERT_TRUE(r2.ok() && r2.stream) << r2.message;
+  bool called = false;
+  r2.stream->read([&](std::string, bool, std::string) { called = true; });
+  r2.stream->cancel();  // the client left: the upstream connection closes, never pooled
+  loop.run_for_a_moment();
+  EXPECT_FALSE(called);  // a cancelled stream calls no one
+  EXPECT_EQ(client.idle_connections(), 0u);
+  for (int i = 0; i < 250 && !saw_close.load(); ++i) std::this_thread::sleep_for(20ms);  // bounded wait, no time asserted
+  EXPECT_TRUE(saw_close.load());
+}
+
 TEST(UpstreamClient, AClientDestroyedWhilePoolsOrRequestsHoldItIsSafe) {
   http_upstream up([](const http_request& req, http_response& res) { res.body = req.target; });
   client_loop loop;
