@@ -179,5 +179,36 @@ TEST_F(exchange_check_test, the_two_phases_apart_give_what_check_gives) {
   EXPECT_FALSE(e.response_violations.empty());
 }
 
+TEST_F(exchange_check_test, credentials_a_recording_redacted_count_as_sent) {
+  auto built = load_contract_text(R"(openapi: 3.0.3
+info: {title: secured, version: '1'}
+components:
+  securitySchemes:
+    key: {type: http, scheme: basic}
+security: [{key: []}]
+paths:
+  /api/x:
+    get:
+      operationId: get-x
+      responses:
+        '200': {description: ok}
+)",
+                                  "secured.yaml");
+  ASSERT_TRUE(built.value);
+  const exchange_check check(*built.value, 1 << 20);
+  exchange e = make("GET", "/api/x", 200, "");
+  e.request_headers.emplace_back("Authorization", "Basic [redacted]");
+  check.check(e);
+  EXPECT_TRUE(e.request_violations.empty()) << found(e.request_violations)[0];
+  EXPECT_EQ(e.request_headers.back().second, "Basic [redacted]");  // the exchange keeps what was recorded
+  exchange bad = make("GET", "/api/x", 200, "");
+  bad.request_headers.emplace_back("Authorization", "Basic %%%");
+  check.check(bad);
+  EXPECT_FALSE(bad.request_violations.empty());
+  exchange none = make("GET", "/api/x", 200, "");
+  check.check(none);
+  EXPECT_FALSE(none.request_violations.empty());
+}
+
 }  // namespace
 }  // namespace specgate::validator

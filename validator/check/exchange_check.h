@@ -28,7 +28,8 @@ class exchange_check {
   // (empty when undocumented), e.request_violations (replacing any read back from a recording;
   // an undocumented request gets the one "undocumented" violation) and e.request_note ("" or why
   // the body was not checked). Returns the request check's outcome (its op: the operation, or
-  // nullptr), which the proxy answers from.
+  // nullptr), which the proxy answers from. An Authorization value a recording redacted ("ApiKey
+  // [redacted]", har.h) is checked as present and well-formed: its real value is unknowable.
   request_outcome check_request(exchange& e) const;
 
   // Phase 2, the response, against `op` (check_request's outcome.op; nullptr: nothing to check).
