@@ -109,3 +109,6 @@ bench/test.sh "$BUILD"
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 PIDS=()
 bench/proxy.sh "$BUILD"
+
+# --- recorded traffic (issue 10): specgate validate on 100,000 exchanges, Optic beside it ---
+bench/validate.sh "$BUILD"

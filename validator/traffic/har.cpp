@@ -372,11 +372,7 @@ std::string string_member(const nlohmann::json& object, const char* key) {
   return m && m->is_string() ? m->get<std::string>() : std::string();
 }
 
-// Why reading one entry failed: what, and the JSON Pointer below the entry.
-struct entry_problem {
-  std::string message;
-  std::string pointer;
-};
+using entry_problem = har_entry_problem;
 
 // Reads a HAR headers array; false (with `problem`) when it is not an array of {name, value} strings.
 bool read_headers(const nlohmann::json& entry_part, const char* part, header_fields& out, entry_problem& problem) {
@@ -415,9 +411,10 @@ bool read_body(const nlohmann::json& holder, std::string& out) {
   return true;
 }
 
-// One entry into `e`; false with `problem` when the entry cannot be read. `warnings` collects
-// problems that leave the entry usable.
-bool read_entry(const nlohmann::json& entry, exchange& e, entry_problem& problem, std::vector<entry_problem>& warnings) {
+}  // namespace
+
+bool read_har_entry(const nlohmann::json& entry, exchange& e, har_entry_problem& problem,
+                    std::vector<har_entry_problem>& warnings) {
   if (!entry.is_object()) {
     problem = {"is not an object", ""};
     return false;
@@ -468,7 +465,7 @@ bool read_entry(const nlohmann::json& entry, exchange& e, entry_problem& problem
     }
     const auto* size = member(*content, "size");
     if (!member(*content, "text") && size && size->is_number() && size->get<double>() > 0)
-      e.response_note = "not checked: the recording holds no response body";
+      e.response_note = std::string(note_no_response_body);
     // HAR keeps content decoded: the body no longer has the coding its header names, unless
     // specgate wrote it still encoded and said so.
     if (!member(*content, "_contentEncoding")) {
@@ -513,7 +510,14 @@ bool read_entry(const nlohmann::json& entry, exchange& e, entry_problem& problem
   return true;
 }
 
-}  // namespace
+diagnostic har_entry_diagnostic(const std::string& file, std::uint32_t line, std::uint32_t column, std::size_t index,
+                                const har_entry_problem& p, severity level) {
+  const std::string pointer = "/log/entries/" + std::to_string(index) + p.pointer;
+  const std::string message = "entry " + std::to_string(index) +
+                              (p.message.starts_with("is ") || p.message.starts_with("has ") ? " " : ": ") +
+                              p.message + (level == severity::error ? " (entry skipped)" : "");
+  return make_problem(file, line, column, pointer, message, level);
+}
 
 exchange redacted(const exchange& e, const redaction& r) {
   exchange out = e;
@@ -678,16 +682,13 @@ har_read_result read_har(std::string_view text, const std::string& file) {
     if (!offsets) offsets = entry_offsets(text);
     std::uint32_t line = 0, column = 0;
     if (index < offsets->size()) std::tie(line, column) = line_column(text, (*offsets)[index]);
-    const std::string pointer = "/log/entries/" + std::to_string(index) + p.pointer;
-    const std::string message = "entry " + std::to_string(index) + (p.message.starts_with("is ") || p.message.starts_with("has ") ? " " : ": ") +
-                                p.message + (level == severity::error ? " (entry skipped)" : "");
-    result.problems.push_back(make_problem(file, line, column, pointer, message, level));
+    result.problems.push_back(har_entry_diagnostic(file, line, column, index, p, level));
   };
   for (std::size_t i = 0; i < entries->size(); ++i) {
     exchange e;
     entry_problem problem;
     std::vector<entry_problem> warnings;
-    const bool ok = read_entry((*entries)[i], e, problem, warnings);
+    const bool ok = read_har_entry((*entries)[i], e, problem, warnings);
     for (const auto& w : warnings) report(i, w, severity::warning);
     if (!ok) {
       report(i, problem, severity::error);

@@ -86,6 +86,27 @@ struct har_read_result {
 // a response whose content has a size but no text (the tool did not keep it) gets the
 // response_note "not checked: the recording holds no response body". specgate's "_operationId",
 // "_violations" and "_notes" are read back; operation_method/operation_path are not recorded.
+// A whole text in memory: for small texts and tests. Files of any size: read_traffic
+// (validator/traffic/traffic_reader.h) streams them one entry at a time through read_har_entry.
 har_read_result read_har(std::string_view text, const std::string& file);
+
+// The note read_har_entry sets on a response whose recording kept no body; the checks leave such
+// a response's body alone (exchange_check).
+inline constexpr std::string_view note_no_response_body = "not checked: the recording holds no response body";
+
+// Why one entry could not be read (or a warning about it): what, and the JSON Pointer below the entry.
+struct har_entry_problem {
+  std::string message;  // "has no request object", "request header 2 has no string name and value"
+  std::string pointer;  // "/request/headers/2"
+};
+// The per-entry conversion read_har and the streaming reader share: one log.entries element into
+// `e` (as documented for read_har); false with `problem` when the entry cannot be read.
+// `warnings` collects problems that leave the entry usable.
+bool read_har_entry(const nlohmann::json& entry, exchange& e, har_entry_problem& problem,
+                    std::vector<har_entry_problem>& warnings);
+// The diagnostic of entry `index`'s problem at line:col (0: unknown): pointer
+// "/log/entries/N/...", message "entry N has no request object (entry skipped)" for an error.
+diagnostic har_entry_diagnostic(const std::string& file, std::uint32_t line, std::uint32_t column, std::size_t index,
+                                const har_entry_problem& p, severity level);
 
 }  // namespace specgate::validator
