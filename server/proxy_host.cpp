@@ -7,12 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "validator/traffic/content_coding.h"
 #include "server/mock_service.h"
 #include "server/profile_answers.h"
 #include "server/recorder.h"
-#include "validator/check/request_validator.h"
-#include "validator/check/response_validator.h"
+#include "validator/check/exchange_check.h"
 #include "validator/contract/router.h"
 #include "validator/text_util.h"
 #include "validator/traffic/exchange.h"
@@ -54,23 +52,6 @@ std::string client_address(std::string_view remote) {
     return std::string(remote.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
   }
   return std::string(remote.substr(0, remote.rfind(':')));
-}
-
-std::string megabytes(std::size_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return buf;
-}
-
-validator::violation undocumented(std::string_view method, std::string_view path) {
-  validator::violation v;
-  v.code = "undocumented";
-  v.location = validator::violation_location::route;
-  v.expected = "an operation of the spec";
-  v.found = std::string(method) + " " + std::string(path);
-  v.message = std::string(method) + " " + std::string(path) + " is not an operation of the spec";
-  v.status = 404;
-  return v;
 }
 
 nlohmann::json violations_json(const validator::violations& list) {
@@ -127,8 +108,8 @@ proxy_host::proxy_host(std::shared_ptr<const mock_service> service, std::string 
     : spec_name_(std::move(spec_name)),
       options_(std::move(options)),
       service_(std::move(service)),
-      request_check_(std::make_unique<validator::request_validator>(service_->contract(), service_->limits())),
-      response_check_(std::make_unique<validator::response_validator>(service_->contract())),
+      check_(std::make_unique<validator::exchange_check>(service_->contract(), options_.max_check_bytes,
+                                                         service_->limits())),
       upstream_(std::make_unique<upstream_client>(streaming_above(options_.upstream, options_.max_check_bytes))),
       records_(records),
       journal_(options_.journal_size),
@@ -219,20 +200,9 @@ void proxy_host::handle(const http_request& req, http_response& res, std::functi
   state->started = clock_type::now();
   state->started_wall = std::chrono::system_clock::now();
 
-  const auto& contract = service_->contract();
-  const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
-  if (req.body.size() > options_.max_check_bytes) {
-    // Routed, not checked: the body is past what the checks read.
-    state->outcome.route = contract.routes().match(req.method, path);
-    if (state->outcome.route) state->outcome.op = &contract.operations()[state->outcome.route->operation];
-    state->request_note = "not checked: too large (" + megabytes(req.body.size()) + " > --max-check-bytes " +
-                          megabytes(options_.max_check_bytes) + ")";
-    metrics_.record_unchecked("request", "too_large");
-  } else {
-    state->outcome = request_check_->check({req.method, req.target, req.headers, req.body});
-  }
+  state->outcome = check_->check_request({req.method, req.target, req.headers, req.body}, state->request_note);
+  if (!state->request_note.empty()) metrics_.record_unchecked("request", validator::unchecked_kind(state->request_note));
   state->op = state->outcome.op;
-  if (!state->op) state->outcome.found = {undocumented(req.method, path)};
 
   if (options_.enforce_requests && state->op && !state->outcome.found.empty()) {
     service_->answer(req, state->outcome, res);  // the profile's refusal, exactly as the mock gives it
@@ -272,10 +242,12 @@ void proxy_host::on_upstream(const std::shared_ptr<exchange_state>& state, upstr
   res.body = std::move(answer.body);
   if (answer.stream) {
     // Past the check limit: the head goes to the client now, the body as it arrives.
-    const std::string size = answer.stream_length ? megabytes(static_cast<std::size_t>(*answer.stream_length))
-                                                  : "more than " + megabytes(options_.max_check_bytes);
-    state->response_note = "not checked: too large (" + size + " > --max-check-bytes " +
-                           megabytes(options_.max_check_bytes) + "); streamed, body not recorded";
+    state->response_note =
+        answer.stream_length
+            ? validator::too_large_note(static_cast<std::size_t>(*answer.stream_length), options_.max_check_bytes)
+            : "not checked: too large (more than " + validator::mebibytes_text(options_.max_check_bytes) +
+                  " > --max-check-bytes " + validator::mebibytes_text(options_.max_check_bytes) + ")";
+    state->response_note += "; streamed, body not recorded";
     metrics_.record_unchecked("response", "too_large");
     res.stream_length = answer.stream_length;
     std::string method = req.method;
@@ -297,27 +269,10 @@ void proxy_host::on_upstream(const std::shared_ptr<exchange_state>& state, upstr
   }
 
   validator::violations found;
-  // HEAD and 304 carry no body to hold to the declared content; 1xx never reaches here.
-  const bool bodyless = head || answer.status == 304;
-  if (state->op && !bodyless) {
-    if (res.body.size() > options_.max_check_bytes) {
-      state->response_note = "not checked: too large (" + megabytes(res.body.size()) + " > --max-check-bytes " +
-                             megabytes(options_.max_check_bytes) + ")";
-      metrics_.record_unchecked("response", "too_large");
-    } else {
-      const std::string_view encoding = res.header("content-encoding");
-      if (encoding.empty() || iequals(trim(encoding), "identity")) {
-        found = response_check_->check(*state->op, {res.status, res.headers, res.body});
-      } else {
-        validator::decoded_body decoded = validator::decode_content(encoding, res.body, options_.max_check_bytes);
-        if (decoded.ok) {
-          found = response_check_->check(*state->op, {res.status, res.headers, decoded.body});
-        } else {
-          state->response_note = "not checked: " + decoded.error;
-          metrics_.record_unchecked("response", decoded.too_large ? "too_large" : "undecodable");
-        }
-      }
-    }
+  if (state->op) {
+    found = check_->check_response(*state->op, req.method, {res.status, res.headers, res.body}, state->response_note);
+    if (!state->response_note.empty())
+      metrics_.record_unchecked("response", validator::unchecked_kind(state->response_note));
   }
   if (options_.enforce_responses && !found.empty()) {
     res.headers.clear();

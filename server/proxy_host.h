@@ -19,8 +19,7 @@
 #include "server/upstream_client.h"
 
 namespace specgate::validator {
-class request_validator;
-class response_validator;
+class exchange_check;
 struct exchange;
 }  // namespace specgate::validator
 
@@ -80,8 +79,7 @@ class proxy_host {
   const std::string spec_name_;
   const proxy_options options_;
   std::shared_ptr<const mock_service> service_;
-  std::unique_ptr<validator::request_validator> request_check_;
-  std::unique_ptr<validator::response_validator> response_check_;
+  std::unique_ptr<validator::exchange_check> check_;  // the checks, as `validate` runs them
   std::unique_ptr<upstream_client> upstream_;
   recorder* records_;
   metrics metrics_;

@@ -225,7 +225,12 @@ int main(int argc, char** argv) {
   example_cmd->add_option("operationId", example_operation, "The operation, by operationId")->required();
   example_cmd->add_flag("--response", example_response, "The success response body the mock serves instead");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every other parse error is a usage error (2), as documented.
+    return app.exit(e) == 0 ? exit_ok : exit_usage;
+  }
   source.profile = *specgate::validator::parse_profile_choice(profile_text);  // IsMember checked it
   if (!mock.tls_cert.empty() != !mock.tls_key.empty()) {
     std::fprintf(stderr, "specgate: --tls-cert and --tls-key go together\n");

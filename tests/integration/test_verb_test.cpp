@@ -274,7 +274,9 @@ TEST(test_verb, record_writes_a_har_that_reads_back_with_secrets_redacted) {
     EXPECT_FALSE(e.operation_id.empty());
     bool traced = false;
     for (const auto& [name, value] : e.request_headers) {
-      if (iequals(name, "authorization")) EXPECT_EQ(value, "Basic [redacted]");
+      if (iequals(name, "authorization")) {
+        EXPECT_EQ(value, "Basic [redacted]");
+      }
       traced = traced || (name == "X-Trace" && value == "t1");
     }
     EXPECT_TRUE(traced);

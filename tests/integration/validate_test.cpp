@@ -224,6 +224,11 @@ TEST_F(validate_cli, usage_and_unreadable_input_are_exit_2) {
   EXPECT_NE(two_stdout.err.find("cannot both go to stdout"), std::string::npos) << two_stdout.err;
   const auto bad_spec = run({"validate", "--spec", (dir_ / "nope.yaml").string(), file.string()});
   EXPECT_EQ(bad_spec.code, 2) << bad_spec.err;
+  const auto no_traffic = run({"validate", "--spec", spec()});  // a required argument missing: CLI11's error
+  EXPECT_EQ(no_traffic.code, 2) << no_traffic.err;
+  EXPECT_NE(no_traffic.err.find("traffic is required"), std::string::npos) << no_traffic.err;
+  const auto help = run({"validate", "--help"});
+  EXPECT_EQ(help.code, 0) << help.err;
 }
 
 // The proxy's recording of correct traffic, in front of the mock of the embedded contract: clean.

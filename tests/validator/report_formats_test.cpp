@@ -280,7 +280,7 @@ TEST_F(report_formats_test, junit_has_a_suite_per_first_tag_and_validates_agains
   EXPECT_NE(at("<failure message=\"response body /name: [name]: expected value of type [string] but got [number]\" "
                "type=\"type\">seen 6 times\nkeyword: type\nexpected: string\nfound: number\nschema: "
                "#/paths/~1api~1pets~1{id}/get/responses/200/content/application~1json/schema/properties/name\n"
-               "example request: GET /api/pets/1\n</failure>"),
+               "example request: GET /api/pets/1 (generated)\n</failure>"),
             std::string::npos)
       << x;
   EXPECT_NE(at("<failure message=\"response body /id: [id]: required\" type=\"required\">"), std::string::npos);

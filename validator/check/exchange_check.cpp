@@ -12,16 +12,8 @@ namespace specgate::validator {
 
 namespace {
 
-std::string megabytes(std::size_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return buf;
-}
-
-std::string_view header_value(const header_fields& headers, std::string_view name) {
-  for (const auto& [n, v] : headers)
-    if (iequals(n, name)) return v;
-  return {};
+std::string_view header_value(header_span headers, std::string_view name) {
+  return request_validator::find_header(headers, name).value_or(std::string_view{});
 }
 
 constexpr std::string_view redacted_value = "[redacted]";
@@ -38,8 +30,20 @@ bool has_redacted_credentials(const header_fields& headers) {
 
 }  // namespace
 
+std::string mebibytes_text(std::size_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+
 std::string too_large_note(std::size_t size, std::size_t limit) {
-  return "not checked: too large (" + megabytes(size) + " > --max-check-bytes " + megabytes(limit) + ")";
+  return "not checked: too large (" + mebibytes_text(size) + " > --max-check-bytes " + mebibytes_text(limit) + ")";
+}
+
+std::string_view unchecked_kind(std::string_view note) {
+  return note.find("too large") != std::string_view::npos || note.find("exceeds the limit") != std::string_view::npos
+             ? "too_large"
+             : "undecodable";
 }
 
 violation undocumented_request(std::string_view method, std::string_view path) {
@@ -56,16 +60,25 @@ violation undocumented_request(std::string_view method, std::string_view path) {
 exchange_check::exchange_check(const contract& c, std::size_t max_check_bytes, body_limits limits)
     : contract_(c), max_check_bytes_(max_check_bytes), request_check_(c, limits), response_check_(c) {}
 
+request_outcome exchange_check::check_request(const request_input& in, std::string& note) const {
+  request_outcome outcome;
+  const std::string_view path = in.target.substr(0, in.target.find('?'));
+  note.clear();
+  if (in.body.size() > max_check_bytes_) {
+    // Routed, not checked: the body is past what the checks read.
+    outcome.route = contract_.routes().match(in.method, path);
+    if (outcome.route) outcome.op = &contract_.operations()[outcome.route->operation];
+    note = too_large_note(in.body.size(), max_check_bytes_);
+  } else {
+    outcome = request_check_.check(in);
+  }
+  if (!outcome.op) outcome.found = {undocumented_request(in.method, path)};
+  return outcome;
+}
+
 request_outcome exchange_check::check_request(exchange& e) const {
   request_outcome outcome;
-  const std::string_view path = std::string_view(e.target).substr(0, e.target.find('?'));
-  e.request_note.clear();
-  if (e.request_body.size() > max_check_bytes_) {
-    // Routed, not checked: the body is past what the checks read.
-    outcome.route = contract_.routes().match(e.method, path);
-    if (outcome.route) outcome.op = &contract_.operations()[outcome.route->operation];
-    e.request_note = too_large_note(e.request_body.size(), max_check_bytes_);
-  } else if (has_redacted_credentials(e.request_headers)) {
+  if (e.request_body.size() <= max_check_bytes_ && has_redacted_credentials(e.request_headers)) {
     // A recording redacts credentials ("ApiKey [redacted]"): they were sent, their value is unknowable.
     // The check sees a well-formed stand-in so that redaction is not taken for bad credentials.
     header_fields headers = e.request_headers;
@@ -74,11 +87,10 @@ request_outcome exchange_check::check_request(exchange& e) const {
         const auto at = value.find(redacted_value);
         if (at != std::string::npos) value.replace(at, redacted_value.size(), "cmVkYWN0ZWQ6cmVkYWN0ZWQ=");
       }
-    outcome = request_check_.check({e.method, e.target, headers, e.request_body});
+    outcome = check_request({e.method, e.target, headers, e.request_body}, e.request_note);
   } else {
-    outcome = request_check_.check({e.method, e.target, e.request_headers, e.request_body});
+    outcome = check_request({e.method, e.target, e.request_headers, e.request_body}, e.request_note);
   }
-  if (!outcome.op) outcome.found = {undocumented_request(e.method, path)};
   if (outcome.op) {
     e.operation_id = outcome.op->operation_id;
     e.operation_method = to_lower(method_name(outcome.op->method));
@@ -92,27 +104,32 @@ request_outcome exchange_check::check_request(exchange& e) const {
   return outcome;
 }
 
+violations exchange_check::check_response(const operation& op, std::string_view method, const response_input& in,
+                                          std::string& note) const {
+  note.clear();
+  // HEAD and 304 carry no body to hold to the declared content.
+  if (method == "HEAD" || in.status == 304) return {};
+  if (in.body.size() > max_check_bytes_) {
+    note = too_large_note(in.body.size(), max_check_bytes_);
+    return {};
+  }
+  const std::string_view encoding = header_value(in.headers, "content-encoding");
+  if (encoding.empty() || iequals(trim(encoding), "identity")) return response_check_.check(op, in);
+  decoded_body decoded = decode_content(encoding, in.body, max_check_bytes_);
+  if (!decoded.ok) {
+    note = "not checked: " + decoded.error;
+    return {};
+  }
+  return response_check_.check(op, {in.status, in.headers, decoded.body});
+}
+
 void exchange_check::check_response(exchange& e, const operation* op) const {
   e.response_violations.clear();
   if (e.response_note == note_no_response_body) return;
   e.response_note.clear();
-  // HEAD and 304 carry no body to hold to the declared content; no response, nothing to check.
-  if (!op || e.status == 0 || !e.error.empty() || e.method == "HEAD" || e.status == 304) return;
-  if (e.response_body.size() > max_check_bytes_) {
-    e.response_note = too_large_note(e.response_body.size(), max_check_bytes_);
-    return;
-  }
-  const std::string_view encoding = header_value(e.response_headers, "content-encoding");
-  if (encoding.empty() || iequals(trim(encoding), "identity")) {
-    e.response_violations = response_check_.check(*op, {e.status, e.response_headers, e.response_body});
-    return;
-  }
-  decoded_body decoded = decode_content(encoding, e.response_body, max_check_bytes_);
-  if (!decoded.ok) {
-    e.response_note = "not checked: " + decoded.error;
-    return;
-  }
-  e.response_violations = response_check_.check(*op, {e.status, e.response_headers, decoded.body});
+  // No response, nothing to check.
+  if (!op || e.status == 0 || !e.error.empty()) return;
+  e.response_violations = check_response(*op, e.method, {e.status, e.response_headers, e.response_body}, e.response_note);
 }
 
 }  // namespace specgate::validator

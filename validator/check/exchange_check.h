@@ -12,8 +12,13 @@
 
 namespace specgate::validator {
 
+// "12.0 MiB": a size as the notes give it.
+std::string mebibytes_text(std::size_t bytes);
 // "not checked: too large (12.0 MiB > --max-check-bytes 8.0 MiB)": the note of a body past the limit.
 std::string too_large_note(std::size_t size, std::size_t limit);
+// Why a note says a body went unchecked, as metrics label it: "too_large" (past the limit, or its
+// decoding would be) or "undecodable".
+std::string_view unchecked_kind(std::string_view note);
 
 // The violation of a request no operation documents (code "undocumented", location route, 404).
 violation undocumented_request(std::string_view method, std::string_view path);
@@ -39,6 +44,15 @@ class exchange_check {
   // limit (too_large_note), or one whose Content-Encoding cannot be decoded ("not checked: cannot
   // decode gzip body: ..."). Otherwise the body is checked decoded.
   void check_response(exchange& e, const operation* op) const;
+
+  // The same two phases on borrowed data, for the proxy's live exchange (no copy into an
+  // exchange): the request check's outcome (an undocumented request gets the "undocumented"
+  // violation) with `note` set as check_request sets request_note; the response's violations with
+  // `note` set as check_response sets response_note (`method` tells a HEAD). Redacted credentials
+  // are a recording's matter and are not looked for here.
+  request_outcome check_request(const request_input& in, std::string& note) const;
+  violations check_response(const operation& op, std::string_view method, const response_input& in,
+                            std::string& note) const;
 
   // Both phases.
   void check(exchange& e) const { check_response(e, check_request(e).op); }
