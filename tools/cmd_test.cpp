@@ -1,6 +1,7 @@
 // `specgate test`: contract tests of a live server: plans the requests (validator/generate/test_plan.h), sends them, judges every answer.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -10,7 +11,7 @@
 #include "server/upstream_client.h"
 #include "tools/commands.h"
 #include "tools/report_output.h"
-#include "validator/check/response_validator.h"
+#include "validator/check/test_verdict.h"
 #include "validator/generate/test_plan.h"
 #include "validator/report/traffic_report.h"
 #include "validator/text_util.h"
@@ -19,55 +20,7 @@
 
 namespace specgate::tools {
 
-namespace {
-
 using namespace specgate::validator;
-
-// Statuses that refuse a request as malformed: a valid request answered with one of them means the
-// server is stricter than its contract.
-bool refuses_as_invalid(int status) { return status == 400 || status == 405 || status == 415 || status == 422; }
-
-// The message of an error body (Kibana's "message", problem+json's "detail"), for violation texts.
-std::string body_message(std::string_view body) {
-  const json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_object())
-    for (const char* key : {"message", "detail", "error"})
-      if (auto m = parsed.find(key); m != parsed.end() && m->is_string()) return m->get<std::string>().substr(0, 300);
-  return std::string(body.substr(0, 120));
-}
-
-violation verdict(std::string code, std::string message, std::string expected, int status) {
-  violation v;
-  v.code = std::move(code);
-  v.location = violation_location::status;
-  v.expected = std::move(expected);
-  v.found = std::to_string(status);
-  v.message = std::move(message);
-  v.status = status;
-  return v;
-}
-
-// The test's own verdict on an answer, besides the response check.
-std::optional<violation> judge(const planned_request& p, int status, std::string_view body) {
-  const std::string answered = p.label + " was answered " + std::to_string(status);
-  if (p.negative) {
-    if (status >= 200 && status < 300)
-      return verdict("invalid_request_accepted",
-                     answered + ": the contract forbids this request; expected " + p.expected, "4xx", status);
-    if (status < 400 || status >= 500)
-      return verdict("invalid_request_not_refused",
-                     answered + ", not a 4xx refusal; expected " + p.expected, "4xx", status);
-    return std::nullopt;
-  }
-  if (refuses_as_invalid(status))
-    return verdict("valid_request_refused",
-                   answered + ": the request is valid by the contract, so the server is stricter than its contract" +
-                       (body.empty() ? std::string() : " (it said: " + body_message(body) + ")"),
-                   "2xx, or a declared 401/403/404/409", status);
-  return std::nullopt;
-}
-
-}  // namespace
 
 int run_test(const test_options& options) {
   std::vector<report_target> targets;
@@ -182,7 +135,8 @@ int run_test(const test_options& options) {
     }
   traffic_report report(c, "specgate test");
   for (const auto& s : plan.skipped) report.skip(*s.op, s.reason, s.spec_defect);
-  const response_validator responses(c);
+  constexpr std::size_t max_check_bytes = std::size_t{256} << 20;  // answers checked whole up to this
+  const exchange_check check(c, max_check_bytes);
   progress_line progress;
   std::size_t done = 0, answered = 0;
   std::string first_failure, write_error;
@@ -205,6 +159,8 @@ int run_test(const test_options& options) {
     e.operation_method = to_lower(method_name(op.method));
     e.operation_path = op.path;
     e.label = p.label;
+    e.negative = p.negative;
+    e.expected = p.expected;
     std::optional<std::string> decoded;
     if (!answer.ok()) {
       e.error = answer.message;
@@ -214,29 +170,14 @@ int run_test(const test_options& options) {
       e.status = answer.status;
       e.response_headers = std::move(answer.headers);
       e.response_body = std::move(answer.body);
-      std::string_view encoding;
-      for (const auto& [name, value] : e.response_headers)
-        if (iequals(name, "content-encoding")) encoding = value;
-      std::string_view checked = e.response_body;
-      if (!encoding.empty() && !iequals(trim(encoding), "identity")) {
-        decoded_body d = decode_content(encoding, e.response_body, std::size_t{256} << 20);
-        if (d.ok) {
-          decoded = std::move(d.body);
-          checked = *decoded;
-        } else {
-          e.response_note = "not checked: " + d.error;
-        }
+      judge_test_answer(check, e, op);
+      if (!options.record.empty()) {  // HAR keeps response content decoded
+        const auto coding = std::find_if(e.response_headers.begin(), e.response_headers.end(),
+                                         [](const auto& h) { return iequals(h.first, "content-encoding"); });
+        if (coding != e.response_headers.end() && !iequals(trim(coding->second), "identity"))
+          if (decoded_body d = decode_content(coding->second, e.response_body, max_check_bytes); d.ok)
+            decoded = std::move(d.body);
       }
-      // A negative's 4xx refusal is held to the contract only where the contract declares that
-      // status (Kibana refuses with 400/401 bodies most operations do not declare), and a declared
-      // refusal without content may carry the server's error body.
-      const bool refusal = p.negative && e.status >= 400 && e.status < 500;
-      if (e.response_note.empty() && p.request.method != "HEAD" && !(refusal && !find_response(op, e.status))) {
-        e.response_violations = responses.check(op, {e.status, e.response_headers, checked});
-        if (refusal)
-          std::erase_if(e.response_violations, [](const violation& v) { return v.code == "undeclared_body"; });
-      }
-      if (auto v = judge(p, e.status, checked)) e.response_violations.insert(e.response_violations.begin(), std::move(*v));
     }
     const exchange shown = redacted(e, {});
     report.add(shown);

@@ -174,10 +174,8 @@ TEST(test_verb, every_operation_of_kibanas_document_passes_against_the_mock) {
   ASSERT_NE(copy, nullptr);
   EXPECT_EQ((*copy)["skipped"][0]["specDefect"], true);
   EXPECT_THAT((*copy)["skipped"][0]["reason"].get<std::string>(), ::testing::HasSubstr("a spec defect"));
-  std::size_t negatives = 0;
   for (const auto& op : report["operations"]) EXPECT_EQ(op.value("failed", 0), 0) << op["operationId"];
   std::printf("[test_verb] Kibana against the mock: %s\n", r.err.c_str());
-  (void)negatives;
 }
 
 // The dry run lists, line by line, the plan the request builder makes in-process with the same
@@ -284,6 +282,83 @@ TEST(test_verb, record_writes_a_har_that_reads_back_with_secrets_redacted) {
   EXPECT_EQ(text.find("ZWxhc3RpYzpjaGFuZ2VtZQ"), std::string::npos) << "the credentials leaked into the HAR";
   // The text report went to stdout: every operation passed.
   EXPECT_THAT(r.out, ::testing::HasSubstr("deleteWidget"));
+}
+
+// What `test --record` records, `validate` judges as `test` did: against the mock, clean (the
+// negatives' invalid requests are what they were made of, and each was refused); against the
+// wrong server, the same findings as the live run.
+TEST(test_verb, validate_judges_a_recording_of_test_as_test_judged_it) {
+  scratch s;
+  specgate_process mock({"mock", "--quiet", "--port", "0", "--spec", widgets});
+  ASSERT_TRUE(mock.running()) << mock.output();
+  const auto live = run_specgate({"test", "--spec", widgets, "--target", "http://127.0.0.1:" + std::to_string(mock.port()),
+                                  "--allow-destructive", "--auth", "elastic:changeme", "--record", s / "mock.har",
+                                  "--format", "json", "--output", s / "live.json"},
+                                 s);
+  ASSERT_EQ(live.code, 0) << live.err;
+  const auto judged = run_specgate({"validate", "--spec", widgets, s / "mock.har", "--format", "json", "--output",
+                                    s / "validate.json"},
+                                   s);
+  const std::string text = read_file(s / "validate.json");
+  ASSERT_EQ(judged.code, 0) << judged.err << text.substr(0, 4000);
+  const json live_report = json::parse(read_file(s / "live.json")), report = json::parse(text);
+  EXPECT_EQ(report["summary"]["exchanges"], live_report["summary"]["exchanges"]);
+  EXPECT_GT(report["summary"]["exchanges"].get<int>(), 0);
+  EXPECT_EQ(report["summary"]["violations"], 0);
+  EXPECT_EQ(report["coverage"]["operations"], live_report["coverage"]["operations"]);
+
+  python_server wrong_server(std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/wrong_target.py");
+  ASSERT_NE(wrong_server.port(), 0) << "python3 could not start tests/integration/wrong_target.py";
+  const auto wrong = run_specgate({"test", "--spec", widgets, "--target", wrong_server.url(), "--allow-destructive",
+                                   "--record",
+                                   s / "wrong.har", "--format", "json", "--output", s / "wrong.json"},
+                                  s);
+  ASSERT_EQ(wrong.code, 1) << wrong.err;
+  const auto rejudged = run_specgate({"validate", "--spec", widgets, s / "wrong.har", "--format", "json", "--output",
+                                      s / "rejudged.json"},
+                                     s);
+  ASSERT_EQ(rejudged.code, 1) << rejudged.err;
+  EXPECT_EQ(findings(json::parse(read_file(s / "rejudged.json"))), findings(json::parse(read_file(s / "wrong.json"))));
+}
+
+// Shards of a live run, joined by `report merge`, equal the unsharded run (timing aside).
+TEST(test_verb, sharded_runs_merged_equal_the_unsharded_run) {
+  scratch s;
+  specgate_process mock({"mock", "--quiet", "--port", "0", "--spec", widgets});
+  ASSERT_TRUE(mock.running()) << mock.output();
+  const std::vector<std::string> base = {"test", "--spec", widgets, "--target",
+                                         "http://127.0.0.1:" + std::to_string(mock.port()), "--allow-destructive",
+                                         "--auth", "elastic:changeme"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  ASSERT_EQ(run_specgate(with({"--format", "json", "--output", s / "whole.json"}), s).code, 0);
+  std::vector<std::string> merge = {"report", "merge", "--spec", widgets};
+  for (int k = 1; k <= 3; ++k) {
+    const std::string out = s / ("shard" + std::to_string(k) + ".json");
+    ASSERT_EQ(run_specgate(with({"--shard", std::to_string(k) + "/3", "--format", "json", "--output", out}), s).code, 0);
+    merge.push_back(out);
+  }
+  merge.insert(merge.end(), {"--format", "json", "--output", s / "merged.json"});
+  const auto merged_run = run_specgate(merge, s);
+  ASSERT_EQ(merged_run.code, 0) << merged_run.err;
+  // Timing differs run to run; everything else is the same report.
+  auto comparable = [](json j) {
+    j.erase("generatedAt");
+    j.erase("timing");
+    for (auto& op : j["operations"]) {
+      op.erase("timeMicros");
+      op.erase("samples");  // which exchanges a shard kept as samples depends on arrival order
+    }
+    return j;
+  };
+  const json whole = comparable(json::parse(read_file(s / "whole.json")));
+  const json merged = comparable(json::parse(read_file(s / "merged.json")));
+  EXPECT_EQ(merged["summary"], whole["summary"]);
+  EXPECT_EQ(merged["coverage"], whole["coverage"]);
+  EXPECT_EQ(merged["operations"], whole["operations"]) << merged["operations"].dump().substr(0, 3000);
 }
 
 }  // namespace

@@ -53,6 +53,10 @@ struct exchange {
   // What produced the exchange, "" when nothing did on purpose (proxy, recordings): `test` names its
   // requests ("example 'minimal'", "generated", "negative: missing required property /name").
   std::string label;
+  // A request of `test` the contract forbids on purpose: it must be refused (4xx); `expected`
+  // says how ("400: missing kbn-xsrf header"). Judged by validator/check/test_verdict.h.
+  bool negative = false;
+  std::string expected;
 
   std::size_t violation_count() const { return request_violations.size() + response_violations.size(); }
 };

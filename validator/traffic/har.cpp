@@ -507,6 +507,11 @@ bool read_har_entry(const nlohmann::json& entry, exchange& e, har_entry_problem&
     if (auto note = string_member(*notes, "response"); !note.empty()) e.response_note = std::move(note);
     e.error = string_member(*notes, "error");
   }
+  if (const auto* test = member(entry, "_test")) {
+    e.label = string_member(*test, "label");
+    if (const auto* negative = member(*test, "negative"); negative && negative->is_boolean()) e.negative = negative->get<bool>();
+    e.expected = string_member(*test, "expected");
+  }
   return true;
 }
 
@@ -592,6 +597,10 @@ nlohmann::ordered_json har_entry(const exchange& e, std::optional<std::string_vi
   if (!e.response_note.empty()) notes["response"] = e.response_note;
   if (!e.error.empty()) notes["error"] = e.error;
   if (!notes.empty()) entry["_notes"] = std::move(notes);
+  if (!e.label.empty()) {
+    entry["_test"] = {{"label", e.label}, {"negative", e.negative}};
+    if (!e.expected.empty()) entry["_test"]["expected"] = e.expected;
+  }
   return entry;
 }
 

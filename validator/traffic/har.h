@@ -36,7 +36,8 @@ exchange redacted(const exchange& e, const redaction& r);
 
 // One HAR entry (startedDateTime, time, request, response, cache, timings) plus specgate's own
 // fields "_operationId" (null when undocumented), "_violations" {"request":[..],"response":[..]}
-// (violation_json), "_notes" {"request","response","error"} (only those set; absent when none).
+// (violation_json), "_notes" {"request","response","error"} (only those set; absent when none),
+// "_test" {"label","negative","expected"} for a request of `specgate test` (absent otherwise).
 // Bodies that are not UTF-8 go base64 ("encoding": "base64", in postData too).
 // HAR 1.2 keeps response content decoded (content.size: decoded size, response.bodySize: bytes on
 // the wire). The validator cannot decode, so the caller (server/content_coding.h) passes the decoded
@@ -85,7 +86,7 @@ struct har_read_result {
 // Content-Encoding headers are dropped (kept when specgate marked the text "_contentEncoding");
 // a response whose content has a size but no text (the tool did not keep it) gets the
 // response_note "not checked: the recording holds no response body". specgate's "_operationId",
-// "_violations" and "_notes" are read back; operation_method/operation_path are not recorded.
+// "_violations", "_notes" and "_test" are read back; operation_method/operation_path are not recorded.
 // A whole text in memory: for small texts and tests. Files of any size: read_traffic
 // (validator/traffic/traffic_reader.h) streams them one entry at a time through read_har_entry.
 har_read_result read_har(std::string_view text, const std::string& file);
