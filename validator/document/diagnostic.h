@@ -3,6 +3,7 @@
 // column, JSON Pointer) and what. Load-time code collects all of them.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace specgate::validator {
@@ -23,6 +24,13 @@ struct diagnostic {
 };
 
 using diagnostics = std::vector<diagnostic>;
+
+// A diagnostic at file:line:col (0: unknown) and a JSON pointer, for readers of files that are not
+// a loaded document (HAR, NDJSON).
+inline diagnostic file_diagnostic(std::string file, std::uint32_t line, std::uint32_t column, std::string pointer,
+                                  std::string message, severity level = severity::error) {
+  return diagnostic{level, std::move(file), line, column, std::move(pointer), std::move(message)};
+}
 
 bool has_errors(const diagnostics& d);
 

@@ -199,17 +199,6 @@ ojson violations_array(const violations& list) {
 
 // ---------------------------------------------------------------- reading
 
-diagnostic make_problem(const std::string& file, std::uint32_t line, std::uint32_t column, std::string pointer,
-                        std::string message, severity level = severity::error) {
-  diagnostic d;
-  d.level = level;
-  d.file = file;
-  d.line = line;
-  d.column = column;
-  d.pointer = std::move(pointer);
-  d.message = std::move(message);
-  return d;
-}
 
 // 1-based line and column of the byte at 0-based `offset`.
 std::pair<std::uint32_t, std::uint32_t> line_column(std::string_view text, std::size_t offset) {
@@ -521,7 +510,7 @@ diagnostic har_entry_diagnostic(const std::string& file, std::uint32_t line, std
   const std::string message = "entry " + std::to_string(index) +
                               (p.message.starts_with("is ") || p.message.starts_with("has ") ? " " : ": ") +
                               p.message + (level == severity::error ? " (entry skipped)" : "");
-  return make_problem(file, line, column, pointer, message, level);
+  return file_diagnostic(file, line, column, pointer, message, level);
 }
 
 exchange redacted(const exchange& e, const redaction& r) {
@@ -676,13 +665,13 @@ har_read_result read_har(std::string_view text, const std::string& file) {
     std::string what = error.what();
     // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..." -> from "syntax".
     if (const auto colon = what.find(": "); colon != std::string::npos) what.erase(0, colon + 2);
-    result.problems.push_back(make_problem(file, line, column, "", "not a HAR file: " + what));
+    result.problems.push_back(file_diagnostic(file, line, column, "", "not a HAR file: " + what));
     return result;
   }
   const auto* log = member(root, "log");
   const auto* entries = log ? member(*log, "entries") : nullptr;
   if (!entries || !entries->is_array()) {
-    result.problems.push_back(make_problem(file, 1, 1, log ? "/log" : "",
+    result.problems.push_back(file_diagnostic(file, 1, 1, log ? "/log" : "",
                                            "not a HAR file: it has no log.entries array"));
     return result;
   }

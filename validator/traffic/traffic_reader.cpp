@@ -21,17 +21,6 @@ namespace {
 constexpr std::size_t buffer_size = 1 << 16;
 constexpr std::size_t progress_every = 512;  // exchanges
 
-diagnostic problem(const std::string& file, std::uint32_t line, std::uint32_t column, std::string pointer,
-                   std::string message, severity level = severity::error) {
-  diagnostic d;
-  d.level = level;
-  d.file = file;
-  d.line = line;
-  d.column = column;
-  d.pointer = std::move(pointer);
-  d.message = std::move(message);
-  return d;
-}
 
 // A buffered read-only stream over a FILE (RapidJSON's stream concept) that counts lines.
 class file_stream {
@@ -265,12 +254,12 @@ void read_har_stream(file_stream& stream, const std::string& file, const traffic
     std::string what = truncated ? "the file ends before the HAR does (truncated?)"
                                  : std::string(rapidjson::GetParseError_En(result.Code()));
     if (!what.empty() && what.back() == '.') what.pop_back();
-    report(problem(file, stream.line(), stream.column_of(offset), "",
+    report(file_diagnostic(file, stream.line(), stream.column_of(offset), "",
                    "malformed HAR at byte " + std::to_string(offset) + ": " + what + "; " +
                        std::to_string(summary.exchanges) + " exchange(s) before it were read, nothing after"));
     return;
   }
-  if (!handler.saw_entries()) report(problem(file, 1, 1, "", "not a HAR file: it has no log.entries array"));
+  if (!handler.saw_entries()) report(file_diagnostic(file, 1, 1, "", "not a HAR file: it has no log.entries array"));
 }
 
 // NDJSON headers: [["name","value"],...], {"name":"value" or ["v1","v2"]}, or HAR's [{"name","value"}].
@@ -343,13 +332,13 @@ void read_ndjson_stream(file_stream& stream, const std::string& file, const traf
     std::string error = read_ndjson_exchange(line, e, pointer, column);
     if (!error.empty()) {
       ++summary.errors;
-      if (events.on_problem) events.on_problem(problem(file, number, column, pointer, "line " + std::to_string(number) + ": " + error + " (line skipped)"));
+      if (events.on_problem) events.on_problem(file_diagnostic(file, number, column, pointer, "line " + std::to_string(number) + ": " + error + " (line skipped)"));
       // Not NDJSON at all (no line so far was, and this one is not even an object): one error is enough.
       const std::string_view t = trim(line);
       if (!any_good && (t.empty() || t.front() != '{')) {
         summary.bytes = stream.Tell();
         if (events.on_problem)
-          events.on_problem(problem(file, 0, 0, "", "not a HAR or NDJSON file: reading stopped at line " + std::to_string(number)));
+          events.on_problem(file_diagnostic(file, 0, 0, "", "not a HAR or NDJSON file: reading stopped at line " + std::to_string(number)));
         ++summary.errors;
         return;
       }
@@ -445,7 +434,7 @@ traffic_read_summary read_traffic(std::FILE* file, const std::string& name, cons
     har = head.substr(at).starts_with("\"log\"");
   }
   if (at >= head.size() && !stream.error()) {
-    if (events.on_problem) events.on_problem(problem(name, 0, 0, "", "not a HAR or NDJSON file: it holds no JSON"));
+    if (events.on_problem) events.on_problem(file_diagnostic(name, 0, 0, "", "not a HAR or NDJSON file: it holds no JSON"));
     summary.errors = 1;
     return summary;
   }
@@ -456,7 +445,7 @@ traffic_read_summary read_traffic(std::FILE* file, const std::string& name, cons
   if (stream.error()) {
     ++summary.errors;
     if (events.on_problem)
-      events.on_problem(problem(name, 0, 0, "", "cannot read " + name + ": " + std::strerror(errno) + " at byte " +
+      events.on_problem(file_diagnostic(name, 0, 0, "", "cannot read " + name + ": " + std::strerror(errno) + " at byte " +
                                                     std::to_string(stream.Tell())));
   }
   return summary;
@@ -468,7 +457,7 @@ traffic_read_summary read_traffic(const std::string& path, const traffic_events&
   if (!file) {
     traffic_read_summary summary;
     summary.errors = 1;
-    if (events.on_problem) events.on_problem(problem(path, 0, 0, "", "cannot open " + path + ": " + std::strerror(errno)));
+    if (events.on_problem) events.on_problem(file_diagnostic(path, 0, 0, "", "cannot open " + path + ": " + std::strerror(errno)));
     return summary;
   }
   auto summary = read_traffic(file, path, events);
