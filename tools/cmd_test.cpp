@@ -53,6 +53,10 @@ int run_test(const test_options& options) {
   build.space = options.space;
   build.always_generate = true;  // generated data besides the examples
   negative_options negatives;
+  if (!options.auth.empty() && !options.api_key.empty()) {
+    std::fprintf(stderr, "specgate test: --auth and --api-key both set Authorization: give one\n");
+    return exit_usage;
+  }
   if (!options.auth.empty()) {
     if (options.auth.find(':') == std::string::npos) {
       std::fprintf(stderr, "specgate test: --auth wants user:pass\n");
@@ -139,6 +143,7 @@ int run_test(const test_options& options) {
   const exchange_check check(c, max_check_bytes);
   progress_line progress;
   std::size_t done = 0, answered = 0;
+  std::size_t refused_unauthorized = 0;  // valid requests answered 401
   std::string first_failure, write_error;
 
   server::batch_options batch;
@@ -167,6 +172,7 @@ int run_test(const test_options& options) {
       if (first_failure.empty()) first_failure = answer.message;
     } else {
       ++answered;
+      if (answer.status == 401 && !p.negative) ++refused_unauthorized;
       e.status = answer.status;
       e.response_headers = std::move(answer.headers);
       e.response_body = std::move(answer.body);
@@ -204,6 +210,13 @@ int run_test(const test_options& options) {
     return exit_usage;
   }
   std::fprintf(stderr, "%s\n", report.summary_line().c_str());
+  const bool credentials = std::any_of(build.headers.begin(), build.headers.end(),
+                                       [](const auto& h) { return iequals(h.first, "authorization"); });
+  if (refused_unauthorized > 0 && !credentials)
+    std::fprintf(stderr,
+                 "specgate test: hint: %zu valid request(s) were answered 401 and none carried credentials: give "
+                 "--auth user:pass or --api-key KEY\n",
+                 refused_unauthorized);
   return report.exchanges_with_violations() > 0 || answered < wire.size() ? exit_violations : exit_ok;
 }
 

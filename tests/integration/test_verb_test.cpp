@@ -321,6 +321,27 @@ TEST(test_verb, validate_judges_a_recording_of_test_as_test_judged_it) {
   EXPECT_EQ(findings(json::parse(read_file(s / "rejudged.json"))), findings(json::parse(read_file(s / "wrong.json"))));
 }
 
+// A first try without credentials against a server that wants them says what to do; two sources
+// of Authorization are a usage error.
+TEST(test_verb, answers_of_401_without_credentials_give_a_hint_and_two_credentials_are_refused) {
+  scratch s;
+  specgate_process mock({"mock", "--quiet", "--port", "0"});  // the embedded contract: credentials required
+  ASSERT_TRUE(mock.running()) << mock.output();
+  const std::string target = "http://127.0.0.1:" + std::to_string(mock.port());
+  const auto bare = run_specgate({"test", "--target", target, "--operation", "get-fleet-agents-setup"}, s);
+  EXPECT_EQ(bare.code, 1) << bare.err;
+  EXPECT_THAT(bare.err, ::testing::HasSubstr("hint: 1 valid request(s) were answered 401 and none carried credentials: "
+                                             "give --auth user:pass or --api-key KEY"));
+  const auto with = run_specgate({"test", "--target", target, "--operation", "get-fleet-agents-setup", "--auth",
+                                  "elastic:changeme"},
+                                 s);
+  EXPECT_EQ(with.code, 0) << with.err;
+  EXPECT_THAT(with.err, ::testing::Not(::testing::HasSubstr("hint:")));
+  const auto both = run_specgate({"test", "--target", target, "--auth", "a:b", "--api-key", "k"}, s);
+  EXPECT_EQ(both.code, 2);
+  EXPECT_THAT(both.err, ::testing::HasSubstr("--auth and --api-key both set Authorization: give one"));
+}
+
 // Shards of a live run, joined by `report merge`, equal the unsharded run (timing aside).
 TEST(test_verb, sharded_runs_merged_equal_the_unsharded_run) {
   scratch s;
