@@ -465,7 +465,7 @@ std::pair<std::vector<fixture_source>, validator::diagnostics> read_fixture_dir(
   namespace fs = std::filesystem;
   std::pair<std::vector<fixture_source>, validator::diagnostics> out;
   auto problem = [&](const std::string& file, std::string message) {
-    out.second.push_back({validator::severity::error, file, 0, 0, "", std::move(message)});
+    out.second.push_back(validator::file_diagnostic(file, 0, 0, "", std::move(message)));
   };
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {

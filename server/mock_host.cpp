@@ -258,7 +258,7 @@ bool mock_host::reload(const std::function<build_result()>& build, std::string_v
     built = build();
   } catch (const std::exception& e) {
     built.service.reset();
-    built.problems.push_back({validator::severity::error, spec_name_, 0, 0, "", std::string("reload failed: ") + e.what()});
+    built.problems.push_back(validator::file_diagnostic(spec_name_, 0, 0, "", std::string("reload failed: ") + e.what()));
   }
   const bool ok = built.service != nullptr;
   std::size_t warnings = 0, errors = 0;

@@ -32,14 +32,17 @@ validator::contract::build_result load_contract(const spec_source& source) {
   auto text = embedded::find(embedded::spec_name);
   if (!text) {
     validator::contract::build_result none;
-    none.problems.push_back({validator::severity::error, spec_display_name(source), 0, 0, "",
-                             "the embedded spec is missing from this build"});
+    none.problems.push_back(validator::file_diagnostic(spec_display_name(source), 0, 0, "", "the embedded spec is missing from this build"));
     return none;
   }
   return validator::load_contract_text(*text, spec_display_name(source), source.build_options());
 }
 
-int run_lint(const spec_source& source, const std::string& format) {
+int run_lint(const lint_options& options) {
+  // Interim: the first spec, text or json on stdout; tools/cmd_lint.cpp replaces this (issue 11).
+  spec_source source = options.spec;
+  if (!options.specs.empty()) source.path = options.specs.front();
+  const std::string format = options.formats.empty() ? "text" : options.formats.front();
   auto built = load_contract(source);
   std::size_t errors = 0, warnings = 0;
   for (const auto& d : built.problems) (d.level == validator::severity::error ? errors : warnings)++;

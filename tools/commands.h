@@ -120,7 +120,31 @@ struct report_merge_options {
   report_options reports;
 };
 int run_report_merge(const report_merge_options& options);
-int run_lint(const spec_source& source, const std::string& format);
+
+// `specgate lint [SPEC...]` (docs/lint.md, rules in docs/lint-rules.md).
+struct lint_options {
+  spec_source spec;                     // --spec (or the first positional SPEC)
+  std::vector<std::string> specs;       // positional SPECs; several are linted one after another
+  std::vector<std::string> formats;     // text, json, sarif, junit (repeatable, paired with outputs)
+  std::vector<std::string> outputs;     // files; "-" = stdout
+  std::string fail_on = "error";        // error | warning: exit 1 at or above
+  std::string config;                   // rule settings file; default: .specgate.yaml in the working directory
+  std::string baseline;                 // findings recorded earlier: only new ones count
+  std::string write_baseline;           // record the current findings into this file
+};
+int run_lint(const lint_options& options);
+
+// `specgate diff OLD NEW` (docs/diff.md): changes between two versions of a spec, classified.
+struct diff_options {
+  std::string old_spec;
+  std::string new_spec;
+  validator::profile_choice profile = validator::profile_choice::automatic;
+  std::vector<std::string> formats;     // text, json, markdown (repeatable, paired with outputs)
+  std::vector<std::string> outputs;     // files; "-" = stdout
+  std::string fail_on = "breaking";     // breaking | potentially-breaking
+};
+int run_diff(const diff_options& options);
+
 int run_spec(const spec_source& source);
 int run_example(const spec_source& source, const std::string& operation_id, bool response);
 

@@ -149,9 +149,11 @@ int main(int argc, char** argv) {
   auto add_report_options = [&](CLI::App* cmd, report_options& reports) {
     cmd->add_option("--format", reports.formats,
                     "Report format: text, json, junit or html (repeat with --output to write several)")
-        ->check(CLI::IsMember({"text", "json", "junit", "html"}));
+        ->check(CLI::IsMember({"text", "json", "junit", "html"}))
+        ->allow_extra_args(false);  // one value per --format, so positional files after it stay positional
     cmd->add_option("--output,-o", reports.outputs,
-                    "Report file for the --format at the same position (repeat; \"-\" = stdout)");
+                    "Report file for the --format at the same position (repeat; \"-\" = stdout)")
+        ->allow_extra_args(false);
   };
 
   test_options test;
@@ -208,11 +210,40 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("reports", merge.inputs, "JSON reports to join")->required();
   add_report_options(merge_cmd, merge.reports);
 
-  std::string lint_format = "text";
-  auto* lint_cmd = app.add_subcommand("lint", "Check the spec itself; print every problem with file:line:col");
+  lint_options lint;
+  auto* lint_cmd = app.add_subcommand(
+      "lint", "Check the spec itself against OpenAPI 3.0's rules, its examples and (kibana profile) Kibana's "
+              "conventions; every finding with a rule id and file:line:col (rules: docs/lint-rules.md)");
   add_spec_options(lint_cmd);
   add_profile_option(lint_cmd);
-  lint_cmd->add_option("--format", lint_format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  lint_cmd->add_option("specs", lint.specs, "OpenAPI documents to lint (instead of --spec)");
+  lint_cmd->add_option("--format", lint.formats, "text, json, sarif or junit (repeat with --output to write several)")
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit"}))
+      ->allow_extra_args(false);
+  lint_cmd->add_option("--output,-o", lint.outputs, "Report file for the --format at the same position (\"-\" = stdout)")
+      ->allow_extra_args(false);
+  lint_cmd->add_option("--fail-on", lint.fail_on, "Exit 1 when a finding is at or above this severity")
+      ->check(CLI::IsMember({"error", "warning"}))
+      ->capture_default_str();
+  lint_cmd->add_option("--config", lint.config, "Rule settings (default: .specgate.yaml in the working directory)");
+  lint_cmd->add_option("--baseline", lint.baseline, "Findings recorded earlier (--write-baseline): only new ones count");
+  lint_cmd->add_option("--write-baseline", lint.write_baseline, "Record the current findings into FILE and exit 0");
+
+  diff_options diff;
+  auto* diff_cmd = app.add_subcommand(
+      "diff", "Compare two versions of a spec: every change per operation, classified breaking, potentially "
+              "breaking or compatible (docs/diff.md)");
+  add_profile_option(diff_cmd);
+  diff_cmd->add_option("old", diff.old_spec, "The spec before the change")->required();
+  diff_cmd->add_option("new", diff.new_spec, "The spec after the change")->required();
+  diff_cmd->add_option("--format", diff.formats, "text, json or markdown (repeat with --output to write several)")
+      ->check(CLI::IsMember({"text", "json", "markdown"}))
+      ->allow_extra_args(false);
+  diff_cmd->add_option("--output,-o", diff.outputs, "Report file for the --format at the same position (\"-\" = stdout)")
+      ->allow_extra_args(false);
+  diff_cmd->add_option("--fail-on", diff.fail_on, "Exit 1 when a change is at or above this class")
+      ->check(CLI::IsMember({"breaking", "potentially-breaking"}))
+      ->capture_default_str();
 
   auto* spec_cmd = app.add_subcommand("spec", "Print the spec (the embedded Kibana contract unless --spec)");
   add_spec_options(spec_cmd);
@@ -262,7 +293,14 @@ int main(int argc, char** argv) {
     merge.spec = source;
     return run_report_merge(merge);
   }
-  if (lint_cmd->parsed()) return run_lint(source, lint_format);
+  if (lint_cmd->parsed()) {
+    lint.spec = source;
+    return run_lint(lint);
+  }
+  if (diff_cmd->parsed()) {
+    diff.profile = source.profile;
+    return run_diff(diff);
+  }
   if (spec_cmd->parsed()) return run_spec(source);
   if (example_cmd->parsed()) return run_example(source, example_operation, example_response);
   return exit_usage;

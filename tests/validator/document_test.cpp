@@ -496,17 +496,17 @@ TEST(Diagnostic, ToStringAndMakeDiagnostic) {
 }
 
 TEST(Diagnostic, SortByFileOrderThenPosition) {
-  diagnostics d = {{severity::error, "b.yaml", 1, 1, "", "1"},
-                   {severity::error, "a.yaml", 3, 1, "", "2"},
-                   {severity::warning, "a.yaml", 2, 5, "", "3"},
-                   {severity::error, "a.yaml", 2, 1, "", "4"},
-                   {severity::error, "main.yaml", 9, 9, "", "5"}};
+  diagnostics d = {file_diagnostic("b.yaml", 1, 1, "", "1", severity::error),
+                   file_diagnostic("a.yaml", 3, 1, "", "2", severity::error),
+                   file_diagnostic("a.yaml", 2, 5, "", "3", severity::warning),
+                   file_diagnostic("a.yaml", 2, 1, "", "4", severity::error),
+                   file_diagnostic("main.yaml", 9, 9, "", "5", severity::error)};
   sort_diagnostics(d, {"main.yaml"});
   std::string order;
   for (const auto& x : d) order += x.message;
   EXPECT_EQ(order, "54321");
   EXPECT_TRUE(has_errors(d));
-  EXPECT_FALSE(has_errors({{severity::warning, "a", 0, 0, "", "w"}}));
+  EXPECT_FALSE(has_errors({file_diagnostic("a", 0, 0, "", "w", severity::warning)}));
 }
 
 // ---------------------------------------------------------------- Kibana

@@ -17,6 +17,7 @@ struct diagnostic {
   std::uint32_t column = 0;  // 1-based; 0 when unknown
   std::string pointer;   // JSON Pointer into that file's document ("" = root)
   std::string message;
+  std::string rule;      // lint rule id ("ref-unresolved"); "" = not yet given one (validator/lint/lint.h)
 
   // "file:line:col: error: message [at /json/pointer]". ":line:col" is left
   // out when the line is unknown, " [at ...]" when the pointer is "" (root).
@@ -29,7 +30,7 @@ using diagnostics = std::vector<diagnostic>;
 // a loaded document (HAR, NDJSON).
 inline diagnostic file_diagnostic(std::string file, std::uint32_t line, std::uint32_t column, std::string pointer,
                                   std::string message, severity level = severity::error) {
-  return diagnostic{level, std::move(file), line, column, std::move(pointer), std::move(message)};
+  return diagnostic{level, std::move(file), line, column, std::move(pointer), std::move(message), {}};
 }
 
 bool has_errors(const diagnostics& d);
