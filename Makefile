@@ -10,9 +10,10 @@ PORT       ?= 5601
 # Debian 12 packages the build and the tests need.
 PACKAGES := g++ cmake ninja-build pkg-config ccache \
             libboost-dev libssl-dev libvalijson-dev nlohmann-json3-dev \
-            libyaml-dev libcli11-dev libre2-dev rapidjson-dev zlib1g-dev libbrotli-dev openssl \
+            libyaml-dev libcli11-dev libre2-dev rapidjson-dev zlib1g-dev libbrotli-dev libjemalloc-dev openssl \
             libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema \
             libxml2-utils chromium
+# libjemalloc-dev: the specgate executable's allocator (CMakeLists.txt, SPECGATE_JEMALLOC).
 # python3-jsonschema: the independent validator the example cross-check test compares with.
 # libxml2-utils: xmllint checks the JUnit reports against tests/validator/data/junit.xsd;
 # chromium: the HTML report is opened headless by a test (docs/reports.md).
