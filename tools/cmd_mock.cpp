@@ -18,6 +18,7 @@
 #include "server/reloader.h"
 #include "tools/commands.h"
 #include "tools/embedded.h"
+#include "tools/serve_common.h"
 
 namespace specgate::tools {
 
@@ -107,12 +108,7 @@ int run_mock(const mock_options& options) {
   // The host holds the only reference: a reload can free the first contract.
   server::mock_host host(std::move(first.service), spec_name, host_options);
 
-  server::server_options server_options;
-  server_options.host = options.host;
-  server_options.port = options.port;
-  server_options.threads = options.threads;
-  server_options.tls_cert = options.tls_cert;
-  server_options.tls_key = options.tls_key;
+  server::server_options server_options = serving_options(options, host);
   // The server's own limit stays at or above --max-payload: under kibana the request check answers
   // 413 in Kibana's order (after the route and credentials); beyond the server's limit the body is
   // not even read, and the host answers in the profile's form.
@@ -121,9 +117,6 @@ int run_mock(const mock_options& options) {
     server_options.body_limit = options.max_payload;
   else
     server_options.body_limit = std::max(server_options.body_limit, options.max_payload);
-  server_options.own_error = [&host](int status, std::string_view message, server::http_response& res) {
-    host.answer_own_error(status, message, res);
-  };
   server_options.on_complete = [&host, quiet = options.quiet](const server::http_request& req,
                                                               const server::http_response& res,
                                                               std::chrono::microseconds took) {

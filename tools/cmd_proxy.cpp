@@ -11,6 +11,7 @@
 #include "server/proxy_host.h"
 #include "server/recorder.h"
 #include "tools/commands.h"
+#include "tools/serve_common.h"
 
 namespace specgate::tools {
 
@@ -81,17 +82,9 @@ int run_proxy(const proxy_options& options) {
     return exit_usage;
   }
 
-  server::server_options server_options;
-  server_options.host = options.host;
-  server_options.port = options.port;
-  server_options.threads = options.threads;
-  server_options.tls_cert = options.tls_cert;
-  server_options.tls_key = options.tls_key;
+  server::server_options server_options = serving_options(options, host);
   server_options.body_limit = options.max_body_bytes;
   // The upstream may take its time; the session's write and read timeouts stay the server's.
-  server_options.own_error = [&host](int status, std::string_view message, server::http_response& res) {
-    host.answer_own_error(status, message, res);
-  };
   server_options.on_complete = [&host](const server::http_request& req, const server::http_response& res,
                                        std::chrono::microseconds took) { host.complete(req, res, took); };
   server::http_server http(server_options, [&host](const server::http_request& req, server::http_response& res,

@@ -12,23 +12,18 @@
 #include "validator/check/violation_json.h"
 #include "validator/traffic/content_coding.h"
 #include "validator/traffic/har.h"
+#include "validator/shared_contract.h"
 
 namespace specgate::validator {
 namespace {
 
-class exchange_check_test : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto built = load_contract_file(::specgate::testing::source_dir() + "/tests/validator/data/traffic.yaml");
-    ASSERT_TRUE(built.value) << (built.problems.empty() ? "" : built.problems[0].to_string());
-    contract_ = new std::shared_ptr<const contract>(built.value);
+class exchange_check_test : public shared_contract_suite<exchange_check_test> {
+ public:
+  static contract::build_result load() {
+    return load_contract_file(::specgate::testing::source_dir() + "/tests/validator/data/traffic.yaml");
   }
-  static void TearDownTestSuite() {
-    delete contract_;
-    contract_ = nullptr;
-  }
-  static const contract& c() { return **contract_; }
 
+ protected:
   static exchange make(std::string method, std::string target, int status, std::string response_body,
                        std::string request_body = {}) {
     exchange e;
@@ -50,7 +45,6 @@ class exchange_check_test : public ::testing::Test {
     return out;
   }
 
-  static inline std::shared_ptr<const contract>* contract_ = nullptr;
 };
 
 TEST_F(exchange_check_test, a_valid_exchange_is_routed_and_clean) {

@@ -14,6 +14,7 @@
 #include "validator/report/traffic_report.h"
 #include "validator/text_util.h"
 #include "validator/traffic/content_coding.h"
+#include "validator/shared_contract.h"
 
 namespace specgate::validator {
 namespace {
@@ -52,19 +53,11 @@ paths:
         '200': {description: ok}
 )";
 
-class report_formats_test : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto built = load_contract_text(spec, "formats.yaml");
-    ASSERT_TRUE(built.value);
-    contract_ = new std::shared_ptr<const contract>(built.value);
-  }
-  static void TearDownTestSuite() {
-    delete contract_;
-    contract_ = nullptr;
-  }
-  static const contract& c() { return **contract_; }
+class report_formats_test : public shared_contract_suite<report_formats_test> {
+ public:
+  static contract::build_result load() { return load_contract_text(spec, "formats.yaml"); }
 
+ protected:
   static exchange make(std::string id, std::string method, std::string target, int status, int second = 0) {
     exchange e;
     e.method = std::move(method);
@@ -139,7 +132,6 @@ class report_formats_test : public ::testing::Test {
     return p;
   }
 
-  static inline std::shared_ptr<const contract>* contract_ = nullptr;
 };
 
 // ---------------------------------------------------------------- samples

@@ -13,6 +13,7 @@
 #include "test_support.h"
 #include "validator/check/request_validator.h"
 #include "validator/generate/generate.h"
+#include "validator/shared_contract.h"
 
 namespace specgate::validator {
 namespace {
@@ -204,22 +205,15 @@ paths:
       responses: {'200': {description: ok}}
 )";
 
-class kibana_like : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class kibana_like : public shared_contract_suite<kibana_like> {
+ public:
+  static contract::build_result load() {
     auto built = load_contract_text(kibana_like_yaml, "kibana_like.yaml");
-    ASSERT_TRUE(built.value);
-    ASSERT_EQ(built.value->profile(), profile::kibana);
-    contract_ = new std::shared_ptr<const contract>(built.value);
+    if (built.value) {
+      EXPECT_EQ(built.value->profile(), profile::kibana);
+    }
+    return built;
   }
-  static void TearDownTestSuite() { delete contract_; }
-  static const contract& c() { return **contract_; }
-  static const operation& op(std::string_view id) {
-    const operation* o = c().find(id);
-    EXPECT_NE(o, nullptr) << id;
-    return *o;
-  }
-  static inline std::shared_ptr<const contract>* contract_ = nullptr;
 };
 
 std::vector<std::string> names(const operation_requests& r) {

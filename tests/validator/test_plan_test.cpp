@@ -14,6 +14,7 @@
 #include "test_support.h"
 #include "validator/check/request_validator.h"
 #include "validator/generate/generate.h"
+#include "validator/shared_contract.h"
 
 namespace specgate::validator {
 namespace {
@@ -90,21 +91,17 @@ paths:
       responses: {'200': {description: ok}}
 )";
 
-class plan_spec : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class plan_spec : public shared_contract_suite<plan_spec> {
+ public:
+  static contract::build_result load() {
     auto built = load_contract_text(plan_yaml, "plan.yaml");
-    ASSERT_TRUE(built.value);
-    ASSERT_EQ(built.value->profile(), profile::kibana);
-    contract_ = new std::shared_ptr<const contract>(built.value);
+    if (built.value) {
+      EXPECT_EQ(built.value->profile(), profile::kibana);
+    }
+    return built;
   }
-  static void TearDownTestSuite() { delete contract_; }
-  static const contract& c() { return **contract_; }
-  static const operation& op(std::string_view id) {
-    const operation* o = c().find(id);
-    EXPECT_NE(o, nullptr) << id;
-    return *o;
-  }
+
+ protected:
   static built_request first(const operation& o, request_build_options options = with_key()) {
     auto built = request_builder(c(), std::move(options)).build(o);
     EXPECT_EQ(built.problem, "");
@@ -115,7 +112,6 @@ class plan_spec : public ::testing::Test {
     o.headers = {{"Authorization", "ApiKey c29tZTprZXk="}};
     return o;
   }
-  static inline std::shared_ptr<const contract>* contract_ = nullptr;
 };
 
 std::vector<std::pair<std::string, int>> labels(const std::vector<negative_request>& n) {
