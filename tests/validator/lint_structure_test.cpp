@@ -399,13 +399,35 @@ TEST(LintStructure, OneOfOverlap) {
   auto r = run_text(overlapping);
   expect_known_rules(r.found);
   auto found = with_rule(r.found, "oneof-overlap");
-  ASSERT_EQ(found.size(), 2u) << dump(r.found);
-  EXPECT_EQ(found[0].pointer, "/components/schemas/Open/oneOf/1");
-  EXPECT_EQ(found[0].line, line_of(overlapping, "        - type: object\n          properties:\n            b:"));
-  EXPECT_NE(found[0].message.find("{}"), std::string::npos) << found[0].message;  // the witness
-  EXPECT_EQ(found[1].pointer, "/components/schemas/Short/oneOf/1");
-  EXPECT_EQ(found[1].line, line_of(overlapping, "        - type: string\n          maxLength: 3"));
+  ASSERT_EQ(found.size(), 2u) << dump(r.found);  // one per oneOf list, at the list
+  EXPECT_EQ(found[0].pointer, "/components/schemas/Open/oneOf");
+  EXPECT_EQ(found[0].line, line_of(overlapping, "      oneOf:\n        - type: object") + 1);
+  EXPECT_NE(found[0].message.find("#0 and #1 ({})"), std::string::npos) << found[0].message;  // the witness
+  EXPECT_EQ(found[1].pointer, "/components/schemas/Short/oneOf");
+  EXPECT_EQ(found[1].line, line_of(overlapping, "        - type: string\n        - type: string"));
+  EXPECT_NE(found[1].message.find("#0 and #1 (\"str\")"), std::string::npos) << found[1].message;
   EXPECT_EQ(found[1].level, severity::warning);
+}
+
+TEST(LintStructure, OneOfOverlapIsOneFindingPerList) {
+  auto r = run_text(R"(openapi: 3.0.3
+info: {title: t, version: '1'}
+paths: {}
+components:
+  schemas:
+    Many:
+      oneOf:
+        - {type: object, properties: {a: {type: string}}}
+        - {type: object, properties: {b: {type: string}}}
+        - {type: object, properties: {c: {type: string}}}
+        - {type: object, properties: {d: {type: string}}}
+        - {type: integer}
+)");
+  auto found = with_rule(r.found, "oneof-overlap");
+  ASSERT_EQ(found.size(), 1u) << dump(r.found);
+  EXPECT_NE(found[0].message.find("(6 pairs)"), std::string::npos) << found[0].message;  // 4 objects pairwise
+  EXPECT_NE(found[0].message.find("and 3 more pairs"), std::string::npos) << found[0].message;
+  EXPECT_EQ(found[0].message.find("#4"), std::string::npos) << found[0].message;  // the integer overlaps none
 }
 
 TEST(LintStructure, OneOfDistinguishableBranchesAreClean) {

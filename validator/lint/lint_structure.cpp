@@ -552,6 +552,7 @@ class checker {
   // generator's minimal value: required properties only, no examples) and is reported only when
   // specgate's compiled validator accepts it for that branch, for another branch, and for the schema
   // holding the oneOf. Branches identical after $ref are the schema compiler's (one-of-branches-identical).
+  // One finding per oneOf list, at the list, naming the overlapping pairs and a value of each.
   void check_overlaps() {
     if (sites_.empty()) return;
     schema_registry registry(docs_);
@@ -580,6 +581,7 @@ class checker {
       for (std::size_t b = 0; b < n; ++b)
         targets.push_back(docs_.deref(*s.doc, &(*s.list)[b], pointer_append(s.list_pointer, std::to_string(b))));
       std::set<std::pair<std::size_t, std::size_t>> pairs;
+      std::vector<std::string> shown;  // "#0 and #2 ({})", in the order found
       for (std::size_t a = 0; a < n; ++a) {
         if (!targets[a].node || !registry.compiled(id.branches[a])) continue;
         const json witness = generate_value(docs_, *s.doc, (*s.list)[a], pointer_append(s.list_pointer, std::to_string(a)), options);
@@ -591,15 +593,23 @@ class checker {
           if (targets[a].node == targets[b].node || *targets[a].node == *targets[b].node) continue;
           if (!registry.is_valid(id.branches[b], witness)) continue;
           pairs.insert(pair);
-          std::string shown = witness.dump();
-          if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
-          report(*s.doc, pointer_append(s.list_pointer, std::to_string(pair.second)), "oneof-overlap",
-                 "oneOf branches #" + std::to_string(pair.first) + " and #" + std::to_string(pair.second) +
-                     " overlap: " + shown + " matches both, so oneOf (exactly one) rejects it");
+          std::string value = witness.dump();
+          if (value.size() > 60) value = value.substr(0, 57) + "...";
+          shown.push_back("#" + std::to_string(pair.first) + " and #" + std::to_string(pair.second) + " (" + value + ")");
         }
       }
+      if (shown.empty()) continue;
+      // One finding per oneOf: n branches may overlap pairwise (Kibana's connector configs: 15 branches).
+      std::string message = "oneOf branches overlap, so oneOf (exactly one) rejects values matching several: ";
+      for (std::size_t i = 0; i < shown.size() && i < max_pairs_shown; ++i) message += (i ? ", " : "") + shown[i];
+      if (shown.size() > max_pairs_shown)
+        message += " and " + std::to_string(shown.size() - max_pairs_shown) + " more pairs";
+      message += " (" + std::to_string(shown.size()) + (shown.size() == 1 ? " pair)" : " pairs)");
+      report(*s.doc, s.list_pointer, "oneof-overlap", std::move(message));
     }
   }
+
+  static constexpr std::size_t max_pairs_shown = 3;
 
   const lint_context& context_;
   const document_set& docs_;
