@@ -551,7 +551,8 @@ class checker {
   // oneof-overlap, sound by construction: a witness value is generated from each branch (the
   // generator's minimal value: required properties only, no examples) and is reported only when
   // specgate's compiled validator accepts it for that branch, for another branch, and for the schema
-  // holding the oneOf. Branches identical after $ref are the schema compiler's (one-of-branches-identical).
+  // holding the oneOf. A oneOf whose branches the schema compiler finds identical is its finding
+  // (one-of-branches-identical) and is skipped whole.
   // One finding per oneOf list, at the list, naming the overlapping pairs and a value of each.
   void check_overlaps() {
     if (sites_.empty()) return;
@@ -567,7 +568,12 @@ class checker {
         i.branches.push_back(registry.add(*s.doc, pointer_append(s.list_pointer, std::to_string(b)), direction::response));
       site_ids.push_back(std::move(i));
     }
-    (void)registry.compile();  // its diagnostics are the contract's own (load rules)
+    // Its diagnostics are the load family's; only its identical-branches finding is read: such a
+    // oneOf is the compiler's (one-of-branches-identical) and is not reported again here.
+    std::set<std::pair<std::string, std::string>> identical;
+    for (const auto& d : registry.compile())
+      if (d.rule == "one-of-branches-identical" || d.message.find(" are identical;") != std::string::npos)
+        identical.emplace(d.file, d.pointer);
     generate_options options;
     options.use_examples = false;
     options.required_only = true;
@@ -575,7 +581,7 @@ class checker {
     for (std::size_t k = 0; k < sites_.size(); ++k) {
       const one_of_site& s = sites_[k];
       const ids& id = site_ids[k];
-      if (!registry.compiled(id.holder)) continue;
+      if (!registry.compiled(id.holder) || identical.count({s.doc->file(), s.list_pointer})) continue;
       const std::size_t n = s.list->size();
       std::vector<resolved_node> targets;
       for (std::size_t b = 0; b < n; ++b)
@@ -590,7 +596,7 @@ class checker {
           if (b == a || !targets[b].node || !registry.compiled(id.branches[b])) continue;
           const auto pair = std::minmax(a, b);
           if (pairs.count(pair)) continue;
-          if (targets[a].node == targets[b].node || *targets[a].node == *targets[b].node) continue;
+          if (targets[a].node == targets[b].node) continue;  // the same schema twice: identical
           if (!registry.is_valid(id.branches[b], witness)) continue;
           pairs.insert(pair);
           std::string value = witness.dump();
