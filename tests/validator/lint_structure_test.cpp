@@ -680,6 +680,47 @@ paths:
   }
 }
 
+// Malformed shapes are the loader's findings: the structure rules skip them without throwing.
+TEST(LintStructure, MalformedShapesDoNotThrow) {
+  lint_run r;
+  ASSERT_NO_THROW(r = run_text(R"(openapi: 3.0.3
+info: {title: t, version: '1', license: 5}
+servers: nope
+tags: [a, 1]
+paths:
+  /a:
+    parameters: 7
+    post:
+      parameters:
+        - {name: 5, in: header, required: true, schema: {type: string, default: x}}
+        - {name: kbn-xsrf, in: [header]}
+        - 3
+      requestBody: [1]
+      responses:
+        '200': [1]
+        '201': {description: ok, content: text}
+        '202': {description: ok, content: {application/json: 3}}
+  /b: 4
+components:
+  schemas:
+    D:
+      oneOf: 3
+      discriminator: {propertyName: 7, mapping: {a: 5}}
+    E:
+      anyOf: [{$ref: '#/components/schemas/F'}]
+      discriminator: {propertyName: k, mapping: 3}
+    F: true
+  securitySchemes:
+    s: {type: 9}
+    t: 4
+)", profile_choice::kibana));
+  expect_known_rules(r.found);
+  // The post declares no usable kbn-xsrf: that finding, and nothing for the malformed parts.
+  EXPECT_EQ(with_rule(r.found, "kibana-xsrf-header-missing").size(), 1u) << dump(r.found);
+  EXPECT_EQ(with_rule(r.found, "kibana-required-header-default").size(), 1u) << dump(r.found);
+  EXPECT_FALSE(r.load.empty());
+}
+
 // ------------------------------------------------------------------ Kibana's own document
 
 TEST(LintStructureKibana, KibanaDocument) {

@@ -144,6 +144,12 @@ std::string to_upper(std::string s) {
   return s;
 }
 
+// object[key] when it is a string, else "" (a malformed field is the loader's finding, not a crash here).
+std::string string_field(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // A oneOf (without discriminator) whose branches are tested for overlap after the walk.
 struct one_of_site {
   const document* doc;
@@ -336,7 +342,8 @@ class checker {
     for (const auto& p : shared) {
       // Operation-level parameters override path-level ones of the same name and location.
       const bool overridden = std::any_of(params.begin(), params.end(), [&](const resolved_node& q) {
-        return q.node->value("name", "") == p.node->value("name", "") && q.node->value("in", "") == p.node->value("in", "");
+        return string_field(*q.node, "name") == string_field(*p.node, "name") &&
+               string_field(*q.node, "in") == string_field(*p.node, "in");
       });
       if (!overridden) params.push_back(p);
     }
@@ -431,8 +438,8 @@ class checker {
                     const std::vector<resolved_node>& params, const std::vector<std::string>& media_types) {
     bool xsrf = false, version = false;
     for (const auto& p : params) {
-      if (p.node->value("in", "") != "header") continue;
-      const std::string name = p.node->value("name", "");
+      if (string_field(*p.node, "in") != "header") continue;
+      const std::string name = string_field(*p.node, "name");
       if (iequals(name, "kbn-xsrf")) xsrf = true;
       if (iequals(name, "elastic-api-version")) version = true;
       const auto req = p.node->find("required");
