@@ -601,13 +601,17 @@ class checker {
         if (!registry.is_valid(id.branches[a], witness) || !registry.is_valid(id.holder, witness)) continue;
         for (std::size_t b = 0; b < n; ++b) {
           if (b == a || !targets[b].node || !registry.compiled(id.branches[b])) continue;
-          const auto pair = std::minmax(a, b);
+          const std::pair<std::size_t, std::size_t> pair{std::min(a, b), std::max(a, b)};
           if (pairs.count(pair)) continue;
           if (targets[a].node == targets[b].node) continue;  // the same schema twice: identical
           if (!registry.is_valid(id.branches[b], witness)) continue;
           pairs.insert(pair);
           std::string value = witness.dump();
-          if (value.size() > 60) value = value.substr(0, 57) + "...";
+          if (value.size() > 60) {
+            std::size_t cut = 57;
+            while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+            value = value.substr(0, cut) + "...";
+          }
           shown.push_back("#" + std::to_string(pair.first) + " and #" + std::to_string(pair.second) + " (" + value + ")");
         }
       }
