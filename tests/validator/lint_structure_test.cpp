@@ -1,9 +1,14 @@
 // Tests of the lint structure rules (validator/lint/lint_structure.cpp): for each rule a spec that triggers it and one that must not.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -678,6 +683,60 @@ paths:
     for (const auto& d : r.load) seen = seen || d.message.find(what) != std::string::npos;
     EXPECT_TRUE(seen) << what << "\n" << dump(r.load);
   }
+}
+
+// Findings in files reached through $ref name that file, its pointer and line.
+TEST(LintStructure, FindingsInOtherFiles) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("specgate_lint_structure_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto write = [&](const char* name, std::string_view text) {
+    std::ofstream(dir / name) << text;
+  };
+  write("spec.yaml", R"(openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: 'parts.yaml#/Pet'}
+        '404':
+          $ref: 'resp.yaml'
+)");
+  write("parts.yaml", R"(Pet:
+  type: object
+  properties:
+    owner:
+      $ref: '#/Owner'
+      nullable: true
+Owner:
+  type: object
+)");
+  write("resp.yaml", R"(content:
+  application/json:
+    schema: {type: string}
+)");
+  load_result loaded = load_openapi_file((dir / "spec.yaml").string());
+  ASSERT_TRUE(loaded.ok()) << dump(loaded.problems);
+  auto built = contract::build(loaded.docs, {});
+  lint_context context{*loaded.docs, built.value.get(), profile::openapi};
+  diagnostics found = check_structure(context);
+  fs::remove_all(dir);
+  ASSERT_EQ(found.size(), 2u) << dump(found);
+  auto nullable = with_rule(found, "nullable-with-ref");
+  ASSERT_EQ(nullable.size(), 1u) << dump(found);
+  EXPECT_TRUE(nullable[0].file.ends_with("parts.yaml")) << nullable[0].file;
+  EXPECT_EQ(nullable[0].pointer, "/Pet/properties/owner/nullable");
+  EXPECT_EQ(nullable[0].line, 6u);
+  auto description = with_rule(found, "response-description-missing");
+  ASSERT_EQ(description.size(), 1u) << dump(found);
+  EXPECT_TRUE(description[0].file.ends_with("resp.yaml")) << description[0].file;
+  EXPECT_EQ(description[0].pointer, "");
+  EXPECT_EQ(description[0].line, 1u);
 }
 
 // Malformed shapes are the loader's findings: the structure rules skip them without throwing.
