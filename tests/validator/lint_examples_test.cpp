@@ -147,7 +147,7 @@ TEST(lint_examples, parameter_example) {
   ASSERT_EQ(found.size(), 2u) << all(found);
   EXPECT_EQ(found[0].pointer, "/paths/~1things~1{id}/get/parameters/0/example");
   EXPECT_THAT(found[0].message, HasSubstr("parameter example 'example'"));
-  EXPECT_THAT(found[0].message, HasSubstr("at the example itself: expected value of type [number] but got [string]"));
+  EXPECT_THAT(found[0].message, HasSubstr("at the example itself: expected value of type [integer] but got [string]"));
   EXPECT_THAT(found[0].message, HasSubstr("#/paths/~1things~1{id}/get/parameters/0/schema"));
   // The component is checked once, where it is defined.
   EXPECT_EQ(found[1].pointer, "/components/parameters/Size/example");
@@ -169,7 +169,7 @@ TEST(lint_examples, header_example) {
   ASSERT_EQ(found.size(), 1u) << all(found);
   EXPECT_EQ(found[0].pointer, "/paths/~1things/get/responses/200/headers/x-rate/example");
   EXPECT_THAT(found[0].message, HasSubstr("header example 'example'"));
-  EXPECT_THAT(found[0].message, HasSubstr("expected value of type [number] but got [string]"));
+  EXPECT_THAT(found[0].message, HasSubstr("expected value of type [integer] but got [string]"));
 }
 
 TEST(lint_examples, schema_level_example) {
@@ -185,11 +185,12 @@ TEST(lint_examples, schema_level_example) {
       "      example: {size: 3, tags: [1]}\n";
   auto found = lint_examples(spec);
   ASSERT_EQ(found.size(), 2u) << all(found);
-  EXPECT_EQ(found[0].pointer, "/components/schemas/Limits/example");
-  EXPECT_THAT(found[0].message, HasSubstr("schema example 'example'"));
-  EXPECT_THAT(found[0].message, HasSubstr("at /tags/0: expected value of type [string] but got [number]"));
-  EXPECT_EQ(found[1].pointer, "/components/schemas/Limits/properties/size/example");
-  EXPECT_THAT(found[1].message, HasSubstr("does not match its schema #/components/schemas/Limits/properties/size"));
+  // In document order.
+  EXPECT_EQ(found[0].pointer, "/components/schemas/Limits/properties/size/example");
+  EXPECT_THAT(found[0].message, HasSubstr("does not match its schema #/components/schemas/Limits/properties/size"));
+  EXPECT_EQ(found[1].pointer, "/components/schemas/Limits/example");
+  EXPECT_THAT(found[1].message, HasSubstr("schema example 'example'"));
+  EXPECT_THAT(found[1].message, HasSubstr("at /tags/0: expected value of type [string] but got [number]"));
 
   const std::string good =
       "paths: {}\n"

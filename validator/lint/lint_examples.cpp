@@ -387,6 +387,9 @@ diagnostics check_examples(const lint_context& context) {
     d.rule = "example-invalid";
     found.push_back(std::move(d));
   }
+  std::vector<std::string> file_order;
+  for (const auto& d : context.docs.documents()) file_order.push_back(d->file());
+  sort_diagnostics(found, file_order);  // document order (the walk follows each map's sorted keys)
   return found;
 }
 
