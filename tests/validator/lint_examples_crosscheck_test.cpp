@@ -1,6 +1,7 @@
 // Lint on Kibana's full document: every example finding is confirmed by an independent validator
 // (Python's jsonschema on specgate's translated schema) and none it finds is missed; and the lint
 // findings are pinned in tests/validator/data/kibana_lint_expected.json (SPECGATE_UPDATE_EXPECTED=1 rewrites it).
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -67,7 +68,10 @@ TEST(lint_examples_crosscheck, kibana_example_findings_agree_with_python_jsonsch
 
   // Lint's verdicts: the findings of the example family.
   lint_context context{*loaded.docs};
+  const auto started = std::chrono::steady_clock::now();
   const diagnostics findings = check_examples(context);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("check_examples on Kibana's document: %.3f s (survey, compile, validate; load excluded)\n", seconds);
   std::set<std::string> lint_invalid, lint_unchecked;
   for (const auto& f : findings) {
     ASSERT_TRUE(f.rule == "example-invalid" || f.rule == "example-unchecked") << f.rule;
@@ -93,7 +97,7 @@ TEST(lint_examples_crosscheck, kibana_example_findings_agree_with_python_jsonsch
   std::set<std::string> theirs_invalid;
   std::set<const json*> distinct_invalid_values;
   std::map<example_kind, std::size_t> invalid_by_kind;
-  std::size_t checked_sites = 0;
+  std::size_t checked_sites = 0, only_as_any_of = 0;
   for (std::size_t i = 0; i < survey.sites.size(); ++i) {
     const auto& site = survey.sites[i];
     bool compiled = false;
@@ -102,7 +106,14 @@ TEST(lint_examples_crosscheck, kibana_example_findings_agree_with_python_jsonsch
     ++checked_sites;
     bool valid = false;
     for (std::size_t k = 0; k < site.schemas.size(); ++k) valid = valid || verdicts[first_case[i] + k];
-    if (valid) continue;
+    if (valid) {
+      // Figures only: valid as specgate reads oneOf (anyOf), yet matching several branches of some oneOf,
+      // which readers who take oneOf literally (JSON Schema's "exactly one") count as invalid.
+      bool strict = false;
+      for (schema_id id : site.schemas) strict = strict || survey.registry->is_strictly_valid(id, *site.value);
+      if (!strict) ++only_as_any_of;
+      continue;
+    }
     theirs_invalid.insert(site.pointer);
     distinct_invalid_values.insert(site.value);
     ++invalid_by_kind[site.kind];
@@ -120,6 +131,8 @@ TEST(lint_examples_crosscheck, kibana_example_findings_agree_with_python_jsonsch
               distinct_invalid_values.size(), invalid_by_kind[example_kind::media_type],
               invalid_by_kind[example_kind::parameter], invalid_by_kind[example_kind::header],
               invalid_by_kind[example_kind::schema]);
+  std::printf("valid examples that match more than one branch of a oneOf (invalid if oneOf meant exactly one): %zu\n",
+              only_as_any_of);
   RecordProperty("sites", static_cast<int>(survey.sites.size()));
   RecordProperty("lint_invalid", static_cast<int>(lint_invalid.size()));
   RecordProperty("jsonschema_invalid", static_cast<int>(theirs_invalid.size()));
