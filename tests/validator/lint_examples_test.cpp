@@ -302,6 +302,24 @@ TEST(lint_examples, write_only_present_in_a_response_example) {
                                           "responses should not: /secret (#/components/schemas/Thing/properties/secret)"));
 }
 
+// A schema valijson refuses (the load family reports why) leaves its examples unchecked: a warning,
+// never a silent skip; an example whose schema compiles is not one.
+TEST(lint_examples, example_of_a_schema_that_cannot_be_compiled_is_unchecked) {
+  const std::string spec = body_and_response(
+      "            schema: {type: string, minLength: 9223372036854775808}\n"
+      "            example: x\n",
+      "              schema: {type: string}\n"
+      "              example: y\n");
+  auto found = lint_examples(spec);
+  ASSERT_EQ(found.size(), 1u) << all(found);
+  EXPECT_EQ(found[0].rule, "example-unchecked");
+  EXPECT_EQ(found[0].level, severity::warning);
+  EXPECT_EQ(found[0].pointer, "/paths/~1things/post/requestBody/content/application~1json/example");
+  EXPECT_THAT(found[0].message, HasSubstr("is not checked: its schema "
+                                          "#/paths/~1things/post/requestBody/content/application~1json/schema "
+                                          "cannot be compiled"));
+}
+
 // The survey keeps both directions of a schema's own example apart even before the registry knows
 // the document uses readOnly/writeOnly.
 TEST(lint_examples, survey_lists_sites_with_their_directions) {
