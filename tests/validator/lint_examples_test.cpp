@@ -64,11 +64,12 @@ const char* const thing_schema =
     "        count: {type: integer, minimum: 0}\n";
 
 TEST(lint_examples, rules_are_registered) {
-  ASSERT_EQ(example_rules().size(), 3u);
+  ASSERT_EQ(example_rules().size(), 4u);
   EXPECT_EQ(example_rules()[0].id, "example-invalid");
   EXPECT_EQ(example_rules()[0].level, severity::error);
   EXPECT_EQ(example_rules()[1].id, "example-read-write-only");
-  EXPECT_EQ(example_rules()[2].id, "example-unchecked");
+  EXPECT_EQ(example_rules()[2].id, "example-schema-missing");
+  EXPECT_EQ(example_rules()[3].id, "example-unchecked");
   EXPECT_NE(find_rule("example-invalid"), nullptr);
 }
 
@@ -318,6 +319,20 @@ TEST(lint_examples, example_of_a_schema_that_cannot_be_compiled_is_unchecked) {
   EXPECT_THAT(found[0].message, HasSubstr("is not checked: its schema "
                                           "#/paths/~1things/post/requestBody/content/application~1json/schema "
                                           "cannot be compiled"));
+}
+
+// An example under a media type without a schema: nothing checks it.
+TEST(lint_examples, example_without_a_schema) {
+  const std::string spec = body_and_response(
+      "            example: {anything: 1}\n",
+      "              schema: {type: object}\n"
+      "              examples: {one: {value: {a: 1}}}\n");
+  auto found = lint_examples(spec);
+  ASSERT_EQ(found.size(), 1u) << all(found);
+  EXPECT_EQ(found[0].rule, "example-schema-missing");
+  EXPECT_EQ(found[0].level, severity::warning);
+  EXPECT_EQ(found[0].pointer, "/paths/~1things/post/requestBody/content/application~1json/example");
+  EXPECT_THAT(found[0].message, HasSubstr("media type example 'example' is not checked: its media type declares no schema"));
 }
 
 // The survey keeps both directions of a schema's own example apart even before the registry knows

@@ -13,11 +13,13 @@ namespace specgate::validator::lint {
 
 namespace {
 
-constexpr std::array<rule_info, 3> rules = {{
+constexpr std::array<rule_info, 4> rules = {{
     {"example-invalid", severity::error,
      "an example that does not match its schema misleads readers and generated clients, and the mock never serves it"},
     {"example-read-write-only", severity::warning,
      "a request example carrying a readOnly property (or a response example a writeOnly one) shows clients what they should not send"},
+    {"example-schema-missing", severity::warning,
+     "an example under a media type without a schema is checked by nothing, and the body it shows is undocumented"},
     {"example-unchecked", severity::warning,
      "the example's schema cannot be compiled, so nothing checks the example (other linters skip it silently)"},
 }};
@@ -137,6 +139,8 @@ class surveyor {
       if (auto s = media.find("schema"); s != media.end()) {
         schema(doc, *s, pointer_append(mp, "schema"));
         examples(doc, media, mp, example_kind::media_type, pointer_append(mp, "schema"), {dir});
+      } else {
+        examples(doc, media, mp, example_kind::media_type, {}, {});  // nothing to check them against
       }
     }
   }
@@ -216,7 +220,7 @@ class surveyor {
     site.pointer = std::move(pointer);
     site.target = std::move(target);
     site.value = value;
-    site.schema_pointer = ref_text(docs_, &doc, schema_at);
+    if (!dirs.empty()) site.schema_pointer = ref_text(docs_, &doc, schema_at);
     site.schema_at = schema_at;
     if (dirs.size() == 1) site.used_in = dirs.front();
     for (direction d : dirs) site.schemas.push_back(out_.registry->add(doc, schema_at, d));
@@ -367,6 +371,13 @@ diagnostics check_examples(const lint_context& context) {
     if (verdict.valid && verdict.checked) continue;
     std::string what = std::string(to_string(site.kind)) + " example '" + site.name + "'";
     if (!site.target.empty()) what += " (" + site.target + ")";
+    if (site.schemas.empty()) {
+      diagnostic d = site.doc->make_diagnostic(
+          site.pointer, what + " is not checked: its media type declares no schema", severity::warning);
+      d.rule = "example-schema-missing";
+      found.push_back(std::move(d));
+      continue;
+    }
     if (!verdict.checked) {
       diagnostic d = site.doc->make_diagnostic(
           site.pointer, what + " is not checked: its schema " + site.schema_pointer + " cannot be compiled",

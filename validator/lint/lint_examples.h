@@ -29,7 +29,8 @@ struct example_site {
   std::string schema_pointer;     // the schema it is validated against ("#/paths/.../schema")
   std::string schema_at;          // the same as a JSON Pointer into `doc`
   // One id per direction it is checked in: request or response for the sites of a request or a
-  // response; both for a schema's own `example` (valid when it holds in either).
+  // response; both for a schema's own `example` (valid when it holds in either). None (and no
+  // schema_pointer) for an example of a media type that declares no schema.
   std::vector<schema_id> schemas;
   // The side it is used on (media types, parameters, headers); a schema's own example has none.
   std::optional<direction> used_in;
@@ -45,8 +46,8 @@ struct example_survey {
 // loader reports).
 example_survey survey_examples(const document_set& docs);
 
-// Verdict on one site: valid when it holds in one of its directions; `checked` is false when none
-// of its schemas could be compiled (then nothing is known).
+// Verdict on one site: valid when it holds in one of its directions; `checked` is false when it
+// has no schema or none of its schemas could be compiled (then nothing is known).
 struct example_verdict {
   bool checked = true;
   bool valid = true;
