@@ -1,9 +1,12 @@
 // Example rules (validator/lint/lint_examples.cpp): for every kind of example site, a spec that
 // triggers the rule (rule, pointer, message naming the instance and schema pointers) and one that must not.
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "validator/document/loader.h"
 #include "validator/lint/lint.h"
@@ -333,6 +336,46 @@ TEST(lint_examples, example_without_a_schema) {
   EXPECT_EQ(found[0].level, severity::warning);
   EXPECT_EQ(found[0].pointer, "/paths/~1things/post/requestBody/content/application~1json/example");
   EXPECT_THAT(found[0].message, HasSubstr("media type example 'example' is not checked: its media type declares no schema"));
+}
+
+// A referenced example and a parameter in another file: the walk follows $ref into it; the finding
+// for the example points at the referencing entry and names the target with its file.
+TEST(lint_examples, examples_in_another_file) {
+  const auto dir = std::filesystem::temp_directory_path() / ("specgate-lint-examples-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream other(dir / "other.yaml");
+    other << "components:\n"
+             "  examples:\n"
+             "    Bad: {value: {name: 1}}\n"
+             "  parameters:\n"
+             "    Limit: {name: limit, in: query, schema: {type: integer}, example: lots}\n";
+  }
+  const std::string spec = std::string(header) +
+                           "paths:\n"
+                           "  /things:\n"
+                           "    post:\n"
+                           "      parameters: [{$ref: 'other.yaml#/components/parameters/Limit'}]\n"
+                           "      requestBody:\n"
+                           "        content:\n"
+                           "          application/json:\n"
+                           "            schema: {type: object, properties: {name: {type: string}}}\n"
+                           "            examples: {far: {$ref: 'other.yaml#/components/examples/Bad'}}\n"
+                           "      responses: {'200': {description: ok}}\n";
+  auto loaded = load_openapi_text(spec, (dir / "spec.yaml").string(), dir.string());
+  ASSERT_TRUE(loaded.docs);
+  for (const auto& p : loaded.problems) ADD_FAILURE() << p.to_string();
+  ASSERT_EQ(loaded.docs->documents().size(), 2u);
+  auto found = check_examples(lint_context{*loaded.docs});
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(found.size(), 2u) << all(found);
+  EXPECT_EQ(found[0].pointer, "/paths/~1things/post/requestBody/content/application~1json/examples/far");
+  EXPECT_EQ(found[0].file, (dir / "spec.yaml").string());
+  EXPECT_THAT(found[0].message, HasSubstr("other.yaml#/components/examples/Bad"));
+  EXPECT_THAT(found[0].message, HasSubstr("at /name: "));
+  EXPECT_EQ(found[1].pointer, "/components/parameters/Limit/example");
+  EXPECT_THAT(found[1].file, ::testing::EndsWith("other.yaml"));
+  EXPECT_THAT(found[1].message, HasSubstr("other.yaml#/components/parameters/Limit/schema"));
 }
 
 // The survey keeps both directions of a schema's own example apart even before the registry knows
