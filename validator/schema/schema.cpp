@@ -444,7 +444,12 @@ struct schema_registry::impl {
     bool one_of = false;                         // reaches a oneOf (the strict reading may differ)
   };
   std::vector<entry> entries;
-  std::unordered_map<std::uint32_t, schema_id> entry_by_location;
+  // (location << 1 | direction) -> entry: before the translation turns direction-sensitive both
+  // directions share a location, yet stay two entries (restart() gives each its own).
+  std::unordered_map<std::uint64_t, schema_id> entry_by_location;
+  static std::uint64_t entry_key(std::uint32_t loc, direction dir) {
+    return (std::uint64_t{loc} << 1) | (dir == direction::response ? 1u : 0u);
+  }
 
   json root = json::object();
   valijson::Schema compiled_root;
@@ -545,7 +550,7 @@ struct schema_registry::impl {
     unknown_formats.clear();
     for (std::size_t i = 0; i < entries.size(); ++i) {
       entries[i].location = location_of(*registered[i].doc, registered[i].pointer, registered[i].dir);
-      entry_by_location[entries[i].location] = static_cast<schema_id>(i);
+      entry_by_location[entry_key(entries[i].location, entries[i].dir)] = static_cast<schema_id>(i);
     }
   }
   void find_entry_subschemas(const valijson::Schema& schema, std::size_t only = ~std::size_t{0});
@@ -1599,7 +1604,8 @@ schema_registry::~schema_registry() = default;
 
 schema_id schema_registry::add(const document& doc, std::string_view pointer, direction dir) {
   const std::uint32_t loc = impl_->location_of(doc, std::string(pointer), dir);
-  auto [it, inserted] = impl_->entry_by_location.try_emplace(loc, static_cast<schema_id>(impl_->entries.size()));
+  auto [it, inserted] =
+      impl_->entry_by_location.try_emplace(impl::entry_key(loc, dir), static_cast<schema_id>(impl_->entries.size()));
   if (inserted) impl_->entries.push_back({loc, dir, nullptr, nullptr, nullptr});
   return it->second;
 }
