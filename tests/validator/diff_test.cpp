@@ -79,12 +79,16 @@ void check(const row& r) {
   if (r.old_pointer != "?") {
     EXPECT_EQ(c.old_site.pointer, r.old_pointer);
     EXPECT_EQ(c.old_site.file, r.old_pointer.empty() ? "" : "old.yaml");
-    if (!r.old_pointer.empty()) EXPECT_GT(c.old_site.line, 0u);
+    if (!r.old_pointer.empty()) {
+      EXPECT_GT(c.old_site.line, 0u);
+    }
   }
   if (r.new_pointer != "?") {
     EXPECT_EQ(c.new_site.pointer, r.new_pointer);
     EXPECT_EQ(c.new_site.file, r.new_pointer.empty() ? "" : "new.yaml");
-    if (!r.new_pointer.empty()) EXPECT_GT(c.new_site.line, 0u);
+    if (!r.new_pointer.empty()) {
+      EXPECT_GT(c.new_site.line, 0u);
+    }
   }
   EXPECT_FALSE(c.message.empty());
 }
