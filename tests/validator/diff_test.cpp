@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "validator/contract/contract.h"
+#include "test_support.h"
 #include "validator/diff/diff.h"
 
 namespace specgate::validator::diff {
@@ -444,6 +445,22 @@ TEST(DiffStructure, SharedComponentIsReportedPerOperation) {
   EXPECT_NE(std::find(seen.begin(), seen.end(), std::make_pair(std::string("GET"), std::string("response-body-limit-narrowed:compatible"))),
             seen.end());
   EXPECT_EQ(l.result.operations(), 2u);
+}
+
+// ---- Kibana's document ----
+
+TEST(DiffKibana, AgainstItselfAndItsJsonCopyIsEmpty) {
+  SPECGATE_REQUIRE_KIBANA_SPEC();
+  auto built = load_contract_file(::specgate::testing::kibana_spec_path());
+  ASSERT_TRUE(built.value);
+  ASSERT_GT(built.value->operations().size(), 300u);
+  const auto self = compare(*built.value, *built.value);
+  EXPECT_TRUE(self.changes.empty()) << to_text(self).substr(0, 4000);
+  // The same document as JSON text, loaded separately: other nodes, other positions, no change.
+  auto copy = load_contract_text(built.value->docs().root().root().dump(), "kibana.json");
+  ASSERT_TRUE(copy.value);
+  const auto other = compare(*built.value, *copy.value);
+  EXPECT_TRUE(other.changes.empty()) << to_text(other).substr(0, 4000);
 }
 
 // ---- renderings ----
