@@ -244,7 +244,9 @@ TEST(diff_verb, kibana_against_a_copy_with_planted_changes_finds_each_and_nothin
       EXPECT_GT(c["old"]["line"].get<int>(), 0) << c.dump();
       EXPECT_TRUE(parsed.doc->find(c["old"]["pointer"].get<std::string>())) << c.dump();
     }
-    if (!c["new"].is_null()) EXPECT_EQ(c["new"]["file"], s / "edited.json");
+    if (!c["new"].is_null()) {
+      EXPECT_EQ(c["new"]["file"], s / "edited.json");
+    }
   }
   const std::string md = read_file(s / "diff.md");
   EXPECT_THAT(md, ::testing::HasSubstr("| breaking | 4 |"));
