@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `specgate diff` on two Kibana-sized documents: Kibana's own against a copy edited here (text edits:
 # every 10th API version renamed, every 5th `required: false` made true, every 7th `type: integer`
-# widened to number), and the document against itself; median of 5 runs, wall time and peak RSS
-# (/usr/bin/time -v), with the change counts of the edited run.
+# widened to number), and the document against itself; median of 5 runs of wall time, CPU time
+# (user+sys: the cost on a busy machine) and peak RSS (/usr/bin/time -v), with the edited run's counts.
 #   bench/diff.sh [BUILD_DIR]          (needs $BUILD/specgate: cmake --build BUILD --target specgate)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a
 
 bench() {  # label old new
   local label=$1 old=$2 new=$3 i code
-  : >"$WORK/wall"; : >"$WORK/rss"
+  : >"$WORK/wall"; : >"$WORK/rss"; : >"$WORK/cpu"
   for ((i = 0; i < RUNS; i++)); do
     code=0
     /usr/bin/time -v -o "$WORK/time" "$BUILD/specgate" diff "$old" "$new" --format json --output "$WORK/out.json" \
@@ -37,8 +37,9 @@ bench() {  # label old new
     awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (j = 1; j <= n; j++) s = s * 60 + p[j]; print s}' \
       "$WORK/time" >>"$WORK/wall"
     awk -F': ' '/Maximum resident set size/ {printf "%.0f\n", $2 / 1024}' "$WORK/time" >>"$WORK/rss"
+    awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f\n", s}' "$WORK/time" >>"$WORK/cpu"
   done
-  echo "$label: median of $RUNS: $(median <"$WORK/wall") s wall, $(median <"$WORK/rss") MB peak RSS (exit $code)"
+  echo "$label: median of $RUNS: $(median <"$WORK/wall") s wall, $(median <"$WORK/cpu") s CPU (user+sys), $(median <"$WORK/rss") MB peak RSS (exit $code)"
   echo "  $(tail -1 "$WORK/stderr")"
 }
 
