@@ -133,7 +133,9 @@ std::map<std::string, std::string> trigger_specs() {
   s["path-template-invalid"] = header + "paths:\n  /a/{x:\n    get: {responses: {'200': {description: ok}}}\n";
   s["path-parameter-undeclared"] =
       header + "paths:\n  /a/{x}:\n    get: {responses: {'200': {description: ok}}}\n";
-  s["path-parameter-not-in-template"] = with_op("      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: other, in: path, required: true, schema: {type: string}}\n");
+  s["path-parameter-not-in-template"] =
+      header + "paths:\n  /a/{x}:\n    get: {parameters: [{name: x, in: path, required: true, schema: {type: string}}, "
+               "{name: other, in: path, required: true, schema: {type: string}}], responses: {'200': {description: ok}}}\n";
   s["path-parameter-not-required"] =
       header + "paths:\n  /a/{x}:\n    get: {parameters: [{name: x, in: path, schema: {type: string}}], "
                "responses: {'200': {description: ok}}}\n";

@@ -45,7 +45,8 @@ settings_result settings_from(parse_result parsed, std::string file) {
   for (const auto& [key, value] : root.items()) {
     const std::string at = pointer_append("", key);
     if (key != "rules") {
-      out.problems.push_back(problem_at(doc, at, "unknown key '" + key + "' in lint settings (known: rules)"));
+      // At the mapping (the key's own line is not kept; its value may start on the next one).
+      out.problems.push_back(problem_at(doc, "", "unknown key '" + key + "' in lint settings (known: rules)"));
       continue;
     }
     if (value.is_null()) continue;
