@@ -2,6 +2,7 @@
 #include "validator/lint/lint_report.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "validator/lint/lint.h"
@@ -45,6 +46,23 @@ std::string position_text(const diagnostic& d) {
 std::string finding_text(const diagnostic& d) {
   std::string out = position_text(d) + ": " + to_string(d.level) + ": " + d.message + " [" + d.rule + "]";
   if (!d.pointer.empty()) out += " [at " + d.pointer + "]";
+  return out;
+}
+
+// A file name as a SARIF artifact URI: relative names stay relative, absolute ones become file://
+// URIs; bytes other than RFC 3986's unreserved characters and '/' are percent-encoded.
+std::string artifact_uri(std::string_view file) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out = file.starts_with('/') ? "file://" : "";
+  for (unsigned char c : file) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
   return out;
 }
 
@@ -103,7 +121,7 @@ json to_sarif(const lint_report& report, std::string_view version) {
       region["startLine"] = d.line;
       if (d.column != 0) region["startColumn"] = d.column;
     }
-    json physical = {{"artifactLocation", {{"uri", d.file}}}};
+    json physical = {{"artifactLocation", {{"uri", artifact_uri(d.file)}}}};
     if (!region.empty()) physical["region"] = std::move(region);
     json location = {{"physicalLocation", std::move(physical)}};
     // The JSON pointer as a logical location ("" is the document root).
@@ -120,7 +138,7 @@ json to_sarif(const lint_report& report, std::string_view version) {
     results.push_back(std::move(result));
   }
   json artifacts = json::array();
-  for (const auto& file : report.files) artifacts.push_back({{"location", {{"uri", file}}}});
+  for (const auto& file : report.files) artifacts.push_back({{"location", {{"uri", artifact_uri(file)}}}});
   json driver = {{"name", "specgate"},
                  {"version", version},
                  {"informationUri", information_uri},
