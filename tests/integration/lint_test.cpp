@@ -303,7 +303,8 @@ TEST_F(lint_cli, BaselineRecordsFindingsSoOnlyNewOnesFail) {
   auto fresh = lint({"spec.yaml", "--baseline", "baseline.json", "--format", "json"});
   EXPECT_EQ(fresh.code, 1) << fresh.out << fresh.err;
   std::size_t baselined = 0, counting = 0;
-  for (const auto& f : json::parse(fresh.out)["findings"]) (f["baselined"].get<bool>() ? baselined : counting)++;
+  const json fresh_report = json::parse(fresh.out);
+  for (const auto& f : fresh_report["findings"]) (f["baselined"].get<bool>() ? baselined : counting)++;
   EXPECT_EQ(baselined, 1u);
   EXPECT_GE(counting, 1u);
 

@@ -265,3 +265,44 @@ TEST(LintSettings, MalformedBaselineIsAnError) {
 
 }  // namespace
 }  // namespace specgate::validator::lint
+
+namespace specgate::validator::lint {
+namespace {
+
+// The renderings of one report with a baselined finding (the binary's tests: tests/integration/lint_test.cpp).
+TEST(LintReport, SarifJunitAndJsonOfBaselinedAndNewFindings) {
+  auto found = lint_with(spec_text);
+  ASSERT_EQ(found.size(), 3u) << all(found);
+  found[0].baselined = true;
+  for (auto& f : found) f.where.file = "dir with space/spec.yaml";
+  lint_report report{{"dir with space/spec.yaml"}, found, true};
+
+  const nlohmann::json sarif = to_sarif(report, "1.2.3");
+  const auto& run = sarif["runs"][0];
+  EXPECT_EQ(run["tool"]["driver"]["version"], "1.2.3");
+  EXPECT_EQ(run["tool"]["driver"]["rules"].size(), all_rules().size());
+  ASSERT_EQ(run["results"].size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& r = run["results"][i];
+    EXPECT_EQ(all_rules()[r["ruleIndex"].get<std::size_t>()].id, r["ruleId"].get<std::string>());
+    EXPECT_EQ(r["baselineState"], i == 0 ? "unchanged" : "new");
+    EXPECT_EQ(r["partialFingerprints"]["specgate/v1"], found[i].fingerprint);
+    EXPECT_EQ(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "dir%20with%20space/spec.yaml");
+    EXPECT_EQ(r["locations"][0]["physicalLocation"]["region"]["startLine"], found[i].where.line);
+  }
+  EXPECT_FALSE(to_sarif(lint_report{{"a.yaml"}, found, false}, "1")["runs"][0]["results"][0].contains("baselineState"));
+
+  const nlohmann::json j = to_json(report);
+  EXPECT_EQ(j["summary"]["baselined"], 1);
+  EXPECT_EQ(j["summary"]["errors"].get<int>() + j["summary"]["warnings"].get<int>(), 2);
+  EXPECT_EQ(j["findings"][0]["baselined"], true);
+
+  const std::string xml = to_junit(report);
+  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"dir with space/spec.yaml\" tests=\"2\" failures=\"2\""));
+  const std::string clean = to_junit(lint_report{{"clean.yaml"}, {}, false});
+  EXPECT_THAT(clean, HasSubstr("<testcase name=\"lint\" classname=\"clean.yaml\"/>"));
+  EXPECT_THAT(clean, HasSubstr("failures=\"0\""));
+}
+
+}  // namespace
+}  // namespace specgate::validator::lint
