@@ -6,7 +6,8 @@
 //   load      - what the loader and the contract builder already report (ids given by lint.cpp)
 //   structure - OpenAPI 3.0's structural rules, keyword typos, Kibana's conventions (lint_structure.cpp)
 //   examples  - every example validated against its schema, in the direction it is used (lint_examples.cpp)
-// Settings (off / re-ranked rules, x-specgate-ignore, baselines) are applied by the caller.
+// Settings (off / re-ranked rules, x-specgate-ignore, baselines, fingerprints) are applied by the
+// caller with validator/lint/settings.h; the reports are rendered by validator/lint/lint_report.h.
 #include <memory>
 #include <span>
 #include <string>
