@@ -41,8 +41,10 @@ bool ends_with(std::string_view s, std::string_view end) {
 }
 
 std::string render(const lint::lint_report& report, const std::string& format) {
-  if (format == "json") return lint::to_json(report).dump(2) + "\n";
-  if (format == "sarif") return lint::to_sarif(report, SPECGATE_VERSION).dump(2) + "\n";
+  // Invalid UTF-8 in a spec's text becomes U+FFFD rather than an exception.
+  constexpr auto replace = nlohmann::json::error_handler_t::replace;
+  if (format == "json") return lint::to_json(report).dump(2, ' ', false, replace) + "\n";
+  if (format == "sarif") return lint::to_sarif(report, SPECGATE_VERSION).dump(2, ' ', false, replace) + "\n";
   if (format == "junit") return lint::to_junit(report);
   return lint::to_text(report);
 }
@@ -148,7 +150,7 @@ int run_lint(const lint_options& options) {
       return exit_usage;
     }
   if (!options.write_baseline.empty()) {
-    if (auto error = write_text(options.write_baseline, lint::baseline_json(report.findings).dump(2) + "\n",
+    if (auto error = write_text(options.write_baseline, lint::baseline_json(report.findings).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
                                 "baseline");
         !error.empty()) {
       std::cerr << "specgate: " << error << "\n";
