@@ -1,6 +1,8 @@
 // `specgate lint [SPEC...]`: lints each spec, applies the settings and the baseline, writes the reports.
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <tuple>
 #include <filesystem>
@@ -59,7 +61,7 @@ std::string write_text(const std::string& path, const std::string& text, const s
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   if (file) file.write(text.data(), static_cast<std::streamsize>(text.size()));
   if (file) file.close();
-  if (!file) return "cannot write the " + what + " to " + path;
+  if (!file) return "cannot write the " + what + " to " + path + ": " + std::strerror(errno);
   return "";
 }
 
