@@ -3,8 +3,6 @@
 #include <iostream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "tools/commands.h"
 #include "tools/embedded.h"
 
@@ -36,33 +34,6 @@ validator::contract::build_result load_contract(const spec_source& source) {
     return none;
   }
   return validator::load_contract_text(*text, spec_display_name(source), source.build_options());
-}
-
-int run_lint(const lint_options& options) {
-  // Interim: the first spec, text or json on stdout; tools/cmd_lint.cpp replaces this (issue 11).
-  spec_source source = options.spec;
-  if (!options.specs.empty()) source.path = options.specs.front();
-  const std::string format = options.formats.empty() ? "text" : options.formats.front();
-  auto built = load_contract(source);
-  std::size_t errors = 0, warnings = 0;
-  for (const auto& d : built.problems) (d.level == validator::severity::error ? errors : warnings)++;
-  if (format == "json") {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& d : built.problems)
-      out.push_back({{"severity", d.level == validator::severity::error ? "error" : "warning"},
-                     {"file", d.file},
-                     {"line", d.line},
-                     {"column", d.column},
-                     {"pointer", d.pointer},
-                     {"message", d.message}});
-    std::cout << out.dump(2) << "\n";
-  } else {
-    for (const auto& d : built.problems) std::cout << d.to_string() << "\n";
-    std::cout << spec_display_name(source) << ": " << errors << " error(s), " << warnings << " warning(s)";
-    if (built.value) std::cout << ", " << built.value->operations().size() << " operation(s)";
-    std::cout << "\n";
-  }
-  return errors > 0 || !built.value ? exit_violations : exit_ok;
 }
 
 int run_example(const spec_source& source, const std::string& operation_id, bool response) {

@@ -146,14 +146,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   proxy_cmd->add_flag("--quiet,-q", proxy.quiet, "No per-exchange log lines on stderr");
 
-  auto add_report_options = [&](CLI::App* cmd, report_options& reports) {
-    cmd->add_option("--format", reports.formats,
-                    "Report format: text, json, junit or html (repeat with --output to write several)")
-        ->check(CLI::IsMember({"text", "json", "junit", "html"}))
-        ->allow_extra_args(false);  // one value per --format, so positional files after it stay positional
-    cmd->add_option("--output,-o", reports.outputs,
+  // --format/--output pairs of the CI verbs: one value per --format, so positional files after it stay positional.
+  auto add_format_options = [&](CLI::App* cmd, std::vector<std::string>& formats, std::vector<std::string>& outputs,
+                                const std::vector<std::string>& allowed) {
+    std::string names;
+    for (std::size_t i = 0; i < allowed.size(); ++i)
+      names += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+    cmd->add_option("--format", formats, "Report format: " + names + " (repeat with --output to write several)")
+        ->check(CLI::IsMember(allowed))
+        ->allow_extra_args(false);
+    cmd->add_option("--output,-o", outputs,
                     "Report file for the --format at the same position (repeat; \"-\" = stdout)")
         ->allow_extra_args(false);
+  };
+  auto add_report_options = [&](CLI::App* cmd, report_options& reports) {
+    add_format_options(cmd, reports.formats, reports.outputs, {"text", "json", "junit", "html"});
   };
 
   test_options test;
@@ -217,17 +224,14 @@ int main(int argc, char** argv) {
   add_spec_options(lint_cmd);
   add_profile_option(lint_cmd);
   lint_cmd->add_option("specs", lint.specs, "OpenAPI documents to lint (instead of --spec)");
-  lint_cmd->add_option("--format", lint.formats, "text, json, sarif or junit (repeat with --output to write several)")
-      ->check(CLI::IsMember({"text", "json", "sarif", "junit"}))
-      ->allow_extra_args(false);
-  lint_cmd->add_option("--output,-o", lint.outputs, "Report file for the --format at the same position (\"-\" = stdout)")
-      ->allow_extra_args(false);
+  add_format_options(lint_cmd, lint.formats, lint.outputs, {"text", "json", "sarif", "junit"});
   lint_cmd->add_option("--fail-on", lint.fail_on, "Exit 1 when a finding is at or above this severity")
       ->check(CLI::IsMember({"error", "warning"}))
       ->capture_default_str();
   lint_cmd->add_option("--config", lint.config, "Rule settings (default: .specgate.yaml in the working directory)");
   lint_cmd->add_option("--baseline", lint.baseline, "Findings recorded earlier (--write-baseline): only new ones count");
-  lint_cmd->add_option("--write-baseline", lint.write_baseline, "Record the current findings into FILE and exit 0");
+  lint_cmd->add_option("--write-baseline", lint.write_baseline,
+                      "Record the current findings into FILE and exit 0 (2 when a spec cannot be read)");
 
   diff_options diff;
   auto* diff_cmd = app.add_subcommand(
@@ -236,11 +240,7 @@ int main(int argc, char** argv) {
   add_profile_option(diff_cmd);
   diff_cmd->add_option("old", diff.old_spec, "The spec before the change")->required();
   diff_cmd->add_option("new", diff.new_spec, "The spec after the change")->required();
-  diff_cmd->add_option("--format", diff.formats, "text, json or markdown (repeat with --output to write several)")
-      ->check(CLI::IsMember({"text", "json", "markdown"}))
-      ->allow_extra_args(false);
-  diff_cmd->add_option("--output,-o", diff.outputs, "Report file for the --format at the same position (\"-\" = stdout)")
-      ->allow_extra_args(false);
+  add_format_options(diff_cmd, diff.formats, diff.outputs, {"text", "json", "markdown"});
   diff_cmd->add_option("--fail-on", diff.fail_on, "Exit 1 when a change is at or above this class")
       ->check(CLI::IsMember({"breaking", "potentially-breaking"}))
       ->capture_default_str();

@@ -101,8 +101,9 @@ TEST(generality_cli, lint_reports_and_exits_1_where_mock_serves) {
   const int status = ::pclose(out);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1) << text;
-  const json problems = json::parse(text, nullptr, false);
-  ASSERT_TRUE(problems.is_array()) << text;
+  const json report = json::parse(text, nullptr, false);
+  ASSERT_TRUE(report.is_object() && report["findings"].is_array()) << text;  // docs/lint.md
+  const json& problems = report["findings"];
   auto has = [&](int line, int column, const std::string& pointer, const std::string& words) {
     for (const auto& d : problems)
       if (d["line"] == line && d["column"] == column && d["pointer"] == pointer && d["file"] == file.string() &&

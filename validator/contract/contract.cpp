@@ -103,11 +103,11 @@ struct contract_builder {
   diagnostics problems;
   bool unreadable = false;  // nothing can be served (no paths object)
 
-  void error(const document& doc, const std::string& pointer, std::string message) {
-    problems.push_back(doc.make_diagnostic(pointer, std::move(message)));
+  void error(std::string_view rule, const document& doc, const std::string& pointer, std::string message) {
+    problems.push_back(doc.make_diagnostic(pointer, std::move(message), severity::error, rule));
   }
-  void warn(const document& doc, const std::string& pointer, std::string message) {
-    problems.push_back(doc.make_diagnostic(pointer, std::move(message), severity::warning));
+  void warn(std::string_view rule, const document& doc, const std::string& pointer, std::string message) {
+    problems.push_back(doc.make_diagnostic(pointer, std::move(message), severity::warning, rule));
   }
   // "file:line:col, at /pointer": the other location a diagnostic names.
   static std::string where(const document& doc, const std::string& pointer) {
@@ -129,19 +129,19 @@ struct contract_builder {
     if (auto ex = media.find("examples"); ex != media.end()) {
       const std::string at = pointer_append(pointer, "examples");
       if (!ex->is_object()) {
-        warn(doc, at, "examples must be a map of Example Objects; ignored");
+        warn("example-malformed", doc, at, "examples must be a map of Example Objects; ignored");
       } else {
         for (const auto& [name, value] : ex->items()) {
           auto r = deref(doc, value, pointer_append(at, name));
           if (!r) continue;
           if (!r->node->is_object()) {
-            warn(*r->doc, r->pointer, "an Example Object must be an object; ignored");
+            warn("example-malformed", *r->doc, r->pointer, "an Example Object must be an object; ignored");
             continue;
           }
           auto v = r->node->find("value");
           if (v == r->node->end()) {
             if (r->node->contains("externalValue"))
-              warn(*r->doc, r->pointer, "externalValue examples are not fetched; example '" + name + "' ignored");
+              warn("example-external-value", *r->doc, r->pointer, "externalValue examples are not fetched; example '" + name + "' ignored");
             continue;
           }
           result.push_back({name, &*v, pointer_append(r->pointer, "value")});
@@ -163,7 +163,7 @@ struct contract_builder {
     if (content == owner.end()) return result;
     const std::string at = pointer_append(pointer, "content");
     if (!content->is_object()) {
-      error(doc, at, "content must be a map of media types; ignored: " + std::string(consequence));
+      error("content-malformed", doc, at, "content must be a map of media types; ignored: " + std::string(consequence));
       return std::nullopt;
     }
     for (const auto& [key, value] : content->items()) {
@@ -194,10 +194,10 @@ struct contract_builder {
         if (m.essence.empty()) m.essence = to_lower(trim(std::string_view(key).substr(0, key.find(';'))));
         std::string accepted = m.essence;
         for (const auto& a : m.alternatives) accepted += ", " + a;
-        warn(doc, m.pointer, "media type '" + key + "' is malformed (one type/subtype per key); accepted as " + accepted);
+        warn("media-type-malformed", doc, m.pointer, "media type '" + key + "' is malformed (one type/subtype per key); accepted as " + accepted);
       }
       if (!value.is_object()) {
-        error(doc, m.pointer, "a Media Type Object must be an object; any " + m.essence + " value accepted");
+        error("content-malformed", doc, m.pointer, "a Media Type Object must be an object; any " + m.essence + " value accepted");
         result.push_back(std::move(m));
         continue;
       }
@@ -251,14 +251,14 @@ struct contract_builder {
     if (headers == response_node.end()) return result;
     const std::string at = pointer_append(pointer, "headers");
     if (!headers->is_object()) {
-      error(doc, at, "headers must be a map of Header Objects");
+      error("header-malformed", doc, at, "headers must be a map of Header Objects");
       return result;
     }
     for (const auto& [name, raw] : headers->items()) {
       auto r = deref(doc, raw, pointer_append(at, name));
       if (!r) continue;
       if (!r->node->is_object()) {
-        error(*r->doc, r->pointer, "a Header Object must be an object");
+        error("header-malformed", *r->doc, r->pointer, "a Header Object must be an object");
         continue;
       }
       response_header h;
@@ -277,7 +277,7 @@ struct contract_builder {
     if (!r) return std::nullopt;
     const json& p = *r->node;
     if (!p.is_object()) {
-      error(*r->doc, r->pointer, "a Parameter Object must be an object; ignored");
+      error("parameter-malformed", *r->doc, r->pointer, "a Parameter Object must be an object; ignored");
       return std::nullopt;
     }
     parameter param;
@@ -286,21 +286,21 @@ struct contract_builder {
     auto name = p.find("name");
     auto in = p.find("in");
     if (name == p.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
-      error(*r->doc, r->pointer, "parameter has no name; ignored");
+      error("parameter-malformed", *r->doc, r->pointer, "parameter has no name; ignored");
       return std::nullopt;
     }
     param.name = *name;
     std::optional<param_location> where =
         in != p.end() && in->is_string() ? parse_location(in->get_ref<const std::string&>()) : std::nullopt;
     if (!where) {
-      error(*r->doc, pointer_append(r->pointer, "in"),
+      error("parameter-malformed", *r->doc, pointer_append(r->pointer, "in"),
             "parameter '" + param.name + "' must say where it is: in: path, query, header or cookie; ignored");
       return std::nullopt;
     }
     param.in = *where;
     param.required = p.value("required", false) == true;
     if (param.in == param_location::path && !param.required)
-      warn(*r->doc, r->pointer, "path parameter '" + param.name + "' must be required: true; treated as required");
+      warn("path-parameter-not-required", *r->doc, r->pointer, "path parameter '" + param.name + "' must be required: true; treated as required");
     if (param.in == param_location::path) param.required = true;
     const std::string default_style =
         param.in == param_location::query || param.in == param_location::cookie ? "form" : "simple";
@@ -312,7 +312,7 @@ struct contract_builder {
         [this](const document& d, const json* n, std::string ptr) { return docs.deref(d, n, std::move(ptr)); },
         *r->doc, p, r->pointer);
     if (auto problem = check_param_style(param.shape, param.in, param.style, param.explode))
-      warn(*r->doc, r->pointer, "parameter '" + param.name + "': " + *problem);
+      warn("parameter-style-invalid", *r->doc, r->pointer, "parameter '" + param.name + "': " + *problem);
     if (p.contains("schema")) {
       param.schema = out.schemas_->add(*r->doc, pointer_append(r->pointer, "schema"), direction::request);
     } else if (auto content = p.find("content"); content != p.end() && content->is_object() && content->size() == 1) {
@@ -322,7 +322,7 @@ struct contract_builder {
             *r->doc, pointer_append(pointer_append(pointer_append(r->pointer, "content"), media.key()), "schema"),
             direction::request);
     } else {
-      warn(*r->doc, r->pointer, "parameter '" + param.name + "' has neither schema nor content; any value accepted");
+      warn("parameter-no-schema", *r->doc, r->pointer, "parameter '" + param.name + "' has neither schema nor content; any value accepted");
     }
     return param;
   }
@@ -333,7 +333,7 @@ struct contract_builder {
     if (list == owner.end()) return;
     const std::string at = pointer_append(pointer, "parameters");
     if (!list->is_array()) {
-      error(doc, at, "parameters must be an array");
+      error("parameter-malformed", doc, at, "parameters must be an array");
       return;
     }
     // This list's parameters so far: index in `params` and the list entry's pointer.
@@ -347,7 +347,7 @@ struct contract_builder {
       const auto index = static_cast<std::size_t>(same - params.begin());
       if (auto twice = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == index; });
           twice != seen.end()) {
-        warn(doc, entry, "parameter '" + p->name + "' (in: " + std::string(location_name(p->in)) +
+        warn("parameter-duplicate", doc, entry, "parameter '" + p->name + "' (in: " + std::string(location_name(p->in)) +
                              ") is declared twice in this list, first at " + where(doc, twice->second) +
                              "; the last one wins");
         twice->second = entry;
@@ -366,7 +366,7 @@ struct contract_builder {
                                                                       const std::string& pointer,
                                                                       std::string_view fallback) {
     if (!list.is_array()) {
-      error(doc, pointer,
+      error("security-malformed", doc, pointer,
             "security must be an array of Security Requirement Objects; ignored: " + std::string(fallback));
       return std::nullopt;
     }
@@ -378,7 +378,7 @@ struct contract_builder {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string at = pointer_append(pointer, std::to_string(i));
       if (!list[i].is_object()) {
-        error(doc, at, "a Security Requirement Object must be an object; ignored");
+        error("security-malformed", doc, at, "a Security Requirement Object must be an object; ignored");
         continue;
       }
       std::vector<std::string> names;
@@ -387,12 +387,12 @@ struct contract_builder {
         if (schemes)
           if (auto d = schemes->find(name); d != schemes->end()) defined = &*d;
         if (!defined) {
-          error(doc, at, "security scheme '" + name + "' is not defined in components.securitySchemes; not required");
+          error("security-scheme-undefined", doc, at, "security scheme '" + name + "' is not defined in components.securitySchemes; not required");
           continue;
         }
         const resolved_node scheme = docs.deref(root, defined, pointer_append("/components/securitySchemes", name));
         if (scheme.node && !scheme.node->is_object()) {
-          error(*scheme.doc, scheme.pointer, "security scheme '" + name + "' must be an object; not required");
+          error("security-malformed", *scheme.doc, scheme.pointer, "security scheme '" + name + "' must be an object; not required");
           continue;
         }
         if (!scheme.node) continue;  // a $ref that resolves nowhere: reported by the loader; not required
@@ -411,7 +411,7 @@ struct contract_builder {
     const std::string op_ptr = pointer_append(item_ptr, key);
     static const json nothing = json::object();
     if (!found->is_object())
-      error(doc, op_ptr, "an operation must be an object; served as one that declares nothing: any request, "
+      error("operation-malformed", doc, op_ptr, "an operation must be an object; served as one that declares nothing: any request, "
                          "and the mock answers 200 {}");
     const json& o = found->is_object() ? *found : nothing;
     operation op;
@@ -425,9 +425,9 @@ struct contract_builder {
       if (tags->is_array()) {
         for (const auto& t : *tags)
           if (t.is_string()) op.tags.push_back(t.get<std::string>());
-          else warn(doc, pointer_append(op_ptr, "tags"), "a tag must be a string; ignored");
+          else warn("tag-malformed", doc, pointer_append(op_ptr, "tags"), "a tag must be a string; ignored");
       } else {
-        warn(doc, pointer_append(op_ptr, "tags"), "tags must be an array of strings; ignored");
+        warn("tag-malformed", doc, pointer_append(op_ptr, "tags"), "tags must be an array of strings; ignored");
       }
     }
     op.parameters = path_params;
@@ -443,10 +443,10 @@ struct contract_builder {
     for (const auto& name : template_names)
       if (std::none_of(op.parameters.begin(), op.parameters.end(),
                        [&](const parameter& p) { return p.in == param_location::path && p.name == name; }))
-        warn(doc, op_ptr, "path parameter '" + name + "' of " + path + " is not declared; any value accepted");
+        warn("path-parameter-undeclared", doc, op_ptr, "path parameter '" + name + "' of " + path + " is not declared; any value accepted");
     std::erase_if(op.parameters, [&](const parameter& p) {
       if (p.in != param_location::path || template_names.count(p.name)) return false;
-      warn(doc, p.pointer, "path parameter '" + p.name + "' does not appear in the path " + path +
+      warn("path-parameter-not-in-template", doc, p.pointer, "path parameter '" + p.name + "' does not appear in the path " + path +
                                "; it can never be sent and is ignored");
       return true;
     });
@@ -458,7 +458,7 @@ struct contract_builder {
     if (auto body = o.find("requestBody"); body != o.end()) {
       if (auto r = deref(doc, *body, pointer_append(op_ptr, "requestBody"))) {
         if (!r->node->is_object()) {
-          error(*r->doc, r->pointer, "a Request Body Object must be an object; ignored: any body accepted");
+          error("request-body-malformed", *r->doc, r->pointer, "a Request Body Object must be an object; ignored: any body accepted");
         } else if (auto content = collect_content(*r->doc, *r->node, r->pointer, direction::request,
                                                   "any body accepted")) {
           request_body b;
@@ -473,12 +473,12 @@ struct contract_builder {
     const std::string resp_ptr = pointer_append(op_ptr, "responses");
     auto responses = o.find("responses");
     if (found->is_object() && responses == o.end()) {
-      error(doc, op_ptr, "operation has no 'responses'; served as responses: {}: the mock answers 200 {}");
+      error("operation-no-responses", doc, op_ptr, "operation has no 'responses'; served as responses: {}: the mock answers 200 {}");
     } else if (responses != o.end() && !responses->is_object()) {
-      error(doc, resp_ptr, "'responses' must be an object; served as responses: {}: the mock answers 200 {}");
+      error("operation-no-responses", doc, resp_ptr, "'responses' must be an object; served as responses: {}: the mock answers 200 {}");
     } else if (responses != o.end()) {
       if (responses->empty())
-        warn(doc, resp_ptr, op.operation_id + " declares no responses (responses: {}); the mock answers 200 {}");
+        warn("operation-no-responses", doc, resp_ptr, op.operation_id + " declares no responses (responses: {}); the mock answers 200 {}");
       bool declared = false;  // an entry other than an x- extension
       for (const auto& [status, value] : responses->items()) {
         const std::string at = pointer_append(resp_ptr, status);
@@ -490,7 +490,7 @@ struct contract_builder {
         if (!status.starts_with("x-")) declared = true;
         if (!valid_status) {
           if (!status.starts_with("x-"))
-            error(doc, at, "'" + status + "' is not an HTTP status code, a range like 2XX, or default; ignored");
+            error("response-status-invalid", doc, at, "'" + status + "' is not an HTTP status code, a range like 2XX, or default; ignored");
           continue;
         }
         response resp;
@@ -504,7 +504,7 @@ struct contract_builder {
         }
         resp.pointer = r->pointer;
         if (!r->node->is_object()) {
-          error(*r->doc, r->pointer, "a Response Object must be an object; ignored: any " + status + " response accepted");
+          error("response-malformed", *r->doc, r->pointer, "a Response Object must be an object; ignored: any " + status + " response accepted");
           resp.unchecked = true;
         } else if (auto content = collect_content(*r->doc, *r->node, r->pointer, direction::response,
                                                   "any " + status + " response body accepted")) {
@@ -517,7 +517,7 @@ struct contract_builder {
       }
       if (declared && op.responses.empty()) {
         op.not_implemented = true;
-        error(doc, resp_ptr, op.operation_id + " declares no usable response; the mock answers 501 Not Implemented");
+        error("operation-no-responses", doc, resp_ptr, op.operation_id + " declares no usable response; the mock answers 501 Not Implemented");
       }
     }
 
@@ -531,11 +531,11 @@ struct contract_builder {
     if (auto err = out.router_.add(method, path, index, &taken_by)) {
       if (taken_by < out.operations_.size()) {
         const operation& first = out.operations_[taken_by];
-        error(doc, op_ptr, std::string(method_name(method)) + " " + path + " routes exactly like " +
+        error("path-template-duplicate", doc, op_ptr, std::string(method_name(method)) + " " + path + " routes exactly like " +
                                std::string(method_name(first.method)) + " " + first.path + " at " +
                                where(*first.doc, first.pointer) + "; not routable (only the first is served)");
       } else {
-        error(doc, op_ptr, *err + "; not routable");
+        error("path-template-invalid", doc, op_ptr, *err + "; not routable");
       }
       return;
     }
@@ -552,7 +552,7 @@ struct contract_builder {
 
     auto paths = root.find("paths");
     if (paths == root.end() || !paths->is_object()) {
-      error(doc, paths == root.end() ? "" : "/paths", "cannot serve the document: it has no paths object");
+      error("paths-missing", doc, paths == root.end() ? "" : "/paths", "cannot serve the document: it has no paths object");
       unreadable = true;
       return;
     }
@@ -585,7 +585,7 @@ struct contract_builder {
       auto [it, fresh] = first_with_id.emplace(op.operation_id, i);
       if (fresh) continue;
       const operation& first = out.operations_[it->second];
-      warn(*op.doc, op.pointer, "operationId '" + op.operation_id + "' is also used by " +
+      warn("operation-id-duplicate", *op.doc, op.pointer, "operationId '" + op.operation_id + "' is also used by " +
                                     std::string(method_name(first.method)) + " " + first.path + " at " +
                                     where(*first.doc, first.pointer) +
                                     "; both are served, and lookups by operationId (fixtures, `specgate example`) "

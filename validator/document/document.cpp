@@ -117,8 +117,9 @@ source_position document::position_at(std::string_view pointer) const {
 }
 
 diagnostic document::make_diagnostic(std::string_view pointer, std::string message,
-                                     severity level) const {
+                                     severity level, std::string_view rule) const {
   diagnostic d;
+  d.rule = std::string(rule);
   d.level = level;
   d.file = file_;
   source_position pos = position_at(pointer);
@@ -408,7 +409,7 @@ class builder {
   inserted insert(json&& value, source_position pos);
   json typed_scalar(const yaml_event_t& e, source_position pos);
   void register_anchor(const std::string& name, const json& node, std::size_t positions_start);
-  void error(source_position pos, std::string message, severity level = severity::error);
+  void error(std::string_view rule, source_position pos, std::string message, severity level = severity::error);
   std::string current_pointer() const;
   void syntax_error(const yaml_parser_t& parser);
 
@@ -427,8 +428,9 @@ class builder {
   std::size_t alias_nodes_ = 0;  // copied by aliases so far, against max_alias_expansion
 };
 
-void builder::error(source_position pos, std::string message, severity level) {
+void builder::error(std::string_view rule, source_position pos, std::string message, severity level) {
   diagnostic d;
+  d.rule = std::string(rule);
   d.level = level;
   d.file = file_;
   d.line = pos.line;
@@ -480,7 +482,7 @@ builder::inserted builder::insert(json&& value, source_position pos) {
     // try_emplace leaves key and value alone when the key exists.
     auto [it, fresh] = obj.try_emplace(std::move(f.key), std::move(value));
     if (!fresh) {
-      error(f.key_position, "duplicate key '" + f.key +
+      error("yaml-duplicate-key", f.key_position, "duplicate key '" + f.key +
                                 "' in mapping: the first value is kept, this one is ignored");
       f.have_key = false;
       f.open_key = &f.key;
@@ -506,26 +508,26 @@ json builder::typed_scalar(const yaml_event_t& e, source_position pos) {
   if (std::strcmp(tag, "!") == 0 || std::strcmp(tag, tag_str) == 0) return json(std::string(text));
   if (std::strcmp(tag, tag_int) == 0) {
     if (auto v = core_int(text)) return std::move(*v);
-    error(pos, "'" + std::string(text) + "' is not a valid !!int; kept as a string");
+    error("yaml-tag-invalid", pos, "'" + std::string(text) + "' is not a valid !!int; kept as a string");
     return json(std::string(text));
   }
   if (std::strcmp(tag, tag_float) == 0) {
     if (auto v = core_int(text)) return json(v->get<double>());
     if (auto v = core_float(text)) return std::move(*v);
-    error(pos, "'" + std::string(text) + "' is not a valid !!float; kept as a string");
+    error("yaml-tag-invalid", pos, "'" + std::string(text) + "' is not a valid !!float; kept as a string");
     return json(std::string(text));
   }
   if (std::strcmp(tag, tag_bool) == 0) {
     if (auto b = bool_word(text)) return json(*b);
-    error(pos, "'" + std::string(text) + "' is not a valid !!bool; kept as a string");
+    error("yaml-tag-invalid", pos, "'" + std::string(text) + "' is not a valid !!bool; kept as a string");
     return json(std::string(text));
   }
   if (std::strcmp(tag, tag_null) == 0) {
     if (is_null_word(text)) return json(nullptr);
-    error(pos, "'" + std::string(text) + "' is not a valid !!null; kept as a string");
+    error("yaml-tag-invalid", pos, "'" + std::string(text) + "' is not a valid !!null; kept as a string");
     return json(std::string(text));
   }
-  error(pos, std::string("tag '") + tag + "' is not supported and was ignored", severity::warning);
+  error("yaml-tag-unsupported", pos, std::string("tag '") + tag + "' is not supported and was ignored", severity::warning);
   return plain ? resolve_plain(text) : json(std::string(text));
 }
 
@@ -589,9 +591,9 @@ bool builder::on_alias(const yaml_event_t& e) {
   const std::string name = as_cstr(e.data.alias.anchor);
   auto found = anchors_.find(name);
   const anchored* a = found == anchors_.end() ? nullptr : &found->second;
-  if (a == nullptr) error(pos, "alias '*" + name + "' refers to no complete anchor '&" + name + "'");
+  if (a == nullptr) error("yaml-alias-invalid", pos, "alias '*" + name + "' refers to no complete anchor '&" + name + "'");
   if (a != nullptr && (alias_nodes_ += a->nodes) > max_alias_expansion) {
-    error(pos, "aliases expand to more than " + std::to_string(max_alias_expansion) + " nodes (alias '*" + name +
+    error("yaml-alias-invalid", pos, "aliases expand to more than " + std::to_string(max_alias_expansion) + " nodes (alias '*" + name +
                    "' copies " + std::to_string(a->nodes) + "): the document is refused, as a YAML alias bomb");
     return false;
   }
@@ -626,14 +628,14 @@ bool builder::on_alias(const yaml_event_t& e) {
 bool builder::on_container_start(const yaml_event_t& e, bool is_map) {
   const source_position pos = to_position(e.start_mark);
   if (stack_.size() >= max_nesting_depth) {
-    error(pos, "nesting deeper than " + std::to_string(max_nesting_depth) + " levels");
+    error("yaml-too-deep", pos, "nesting deeper than " + std::to_string(max_nesting_depth) + " levels");
     return false;
   }
   const yaml_char_t* anchor = is_map ? e.data.mapping_start.anchor : e.data.sequence_start.anchor;
   const yaml_char_t* tag = is_map ? e.data.mapping_start.tag : e.data.sequence_start.tag;
   if (tag != nullptr && std::strcmp(as_cstr(tag), "!") != 0 &&
       std::strcmp(as_cstr(tag), is_map ? tag_map : tag_seq) != 0)
-    error(pos, std::string("tag '") + as_cstr(tag) + "' is not supported and was ignored",
+    error("yaml-tag-unsupported", pos, std::string("tag '") + as_cstr(tag) + "' is not supported and was ignored",
           severity::warning);
 
   frame child;
@@ -641,7 +643,7 @@ bool builder::on_container_start(const yaml_event_t& e, bool is_map) {
   json value(is_map ? json::value_t::object : json::value_t::array);
   if (!stack_.empty() && stack_.back().is_map && !stack_.back().have_key) {
     // A mapping or sequence used as a mapping key: drop the key and its value.
-    error(pos, "a mapping or sequence as a mapping key is not supported; the entry is ignored");
+    error("yaml-complex-key", pos, "a mapping or sequence as a mapping key is not supported; the entry is ignored");
     child.node = &dropped_.emplace_back(std::move(value));
     child.discard = true;
     child.is_key = true;
@@ -683,7 +685,7 @@ bool builder::handle(const yaml_event_t& e) {
   switch (e.type) {
     case YAML_DOCUMENT_START_EVENT:
       if (++documents_ > 1) {
-        error(to_position(e.start_mark),
+        error("yaml-multiple-documents", to_position(e.start_mark),
               "more than one YAML document in the stream; only the first is used");
         return false;
       }
@@ -735,13 +737,13 @@ void builder::syntax_error(const yaml_parser_t& parser) {
       break;
     }
   }
-  error(pos, std::move(message));
+  error("yaml-syntax", pos, std::move(message));
 }
 
 parse_result builder::run() {
   yaml_parser_t parser;
   if (yaml_parser_initialize(&parser) == 0) {
-    error({}, "cannot initialise the YAML parser");
+    error("yaml-syntax", {}, "cannot initialise the YAML parser");
     return {nullptr, std::move(problems_)};
   }
   yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text_.data()),
@@ -787,6 +789,7 @@ parse_result parse_document(std::string_view text, std::string file) {
     diagnostic d;
     d.file = std::move(file);
     d.message = std::string("cannot parse: ") + ex.what();
+    d.rule = "document-unreadable";
     return {nullptr, {std::move(d)}};
   }
 }
@@ -797,6 +800,7 @@ parse_result parse_file(const std::string& path) {
     diagnostic d;
     d.file = path;
     d.message = std::string("cannot open file: ") + std::strerror(errno);
+    d.rule = "document-unreadable";
     return {nullptr, {std::move(d)}};
   }
   std::string text;
@@ -811,6 +815,7 @@ parse_result parse_file(const std::string& path) {
     diagnostic d;
     d.file = path;
     d.message = "cannot read file (is it a directory?)";
+    d.rule = "document-unreadable";
     return {nullptr, {std::move(d)}};
   }
   return parse_document(text, path);

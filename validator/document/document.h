@@ -48,8 +48,9 @@ class document {
   source_position position_at(std::string_view pointer) const;
 
   // A diagnostic located at `pointer` in this document.
+  // `rule`: the lint rule id of the finding (validator/lint/lint.h).
   diagnostic make_diagnostic(std::string_view pointer, std::string message,
-                             severity level = severity::error) const;
+                             severity level = severity::error, std::string_view rule = {}) const;
 
  private:
   std::string file_;

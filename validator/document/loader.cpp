@@ -179,7 +179,7 @@ bool is_version_30(std::string_view v) {
 std::optional<std::string> check_version(const document& d, diagnostics& problems) {
   const json& root = d.root();
   if (!root.is_object()) {
-    problems.push_back(d.make_diagnostic("", "not an OpenAPI document: the top level is not a mapping"));
+    problems.push_back(d.make_diagnostic("", "not an OpenAPI document: the top level is not a mapping", severity::error, "document-not-openapi"));
     return std::nullopt;
   }
   auto openapi = root.find("openapi");
@@ -187,15 +187,15 @@ std::optional<std::string> check_version(const document& d, diagnostics& problem
     if (root.contains("swagger"))
       problems.push_back(d.make_diagnostic(
           "/swagger", "Swagger 2.0 is not supported; convert to OpenAPI 3.0 "
-                      "(for example with swagger2openapi or editor.swagger.io)"));
+                      "(for example with swagger2openapi or editor.swagger.io)", severity::error, "openapi-version-unsupported"));
     else
-      problems.push_back(d.make_diagnostic("", "not an OpenAPI document: no 'openapi' field"));
+      problems.push_back(d.make_diagnostic("", "not an OpenAPI document: no 'openapi' field", severity::error, "document-not-openapi"));
     return std::nullopt;
   }
   if (!openapi->is_string()) {
     problems.push_back(d.make_diagnostic(
         "/openapi", "'openapi' must be a string such as \"3.0.3\" (quote it in YAML), got " +
-                        openapi->dump()));
+                        openapi->dump(), severity::error, "openapi-version-invalid"));
     return std::nullopt;
   }
   const std::string& version = openapi->get_ref<const std::string&>();
@@ -205,20 +205,20 @@ std::optional<std::string> check_version(const document& d, diagnostics& problem
         "/openapi", "OpenAPI " + version +
                         " is not supported yet: OpenAPI 3.1 schemas are JSON Schema 2020-12, which "
                         "specgate's schema validator (valijson: drafts 3, 4 and 7) cannot compile; "
-                        "use an OpenAPI 3.0.x document"));
+                        "use an OpenAPI 3.0.x document", severity::error, "openapi-version-unsupported"));
   else if (starts_with(version, "2."))
     problems.push_back(d.make_diagnostic(
-        "/openapi", "Swagger 2.0 is not supported; convert to OpenAPI 3.0"));
+        "/openapi", "Swagger 2.0 is not supported; convert to OpenAPI 3.0", severity::error, "openapi-version-unsupported"));
   else
     problems.push_back(d.make_diagnostic(
-        "/openapi", "unsupported OpenAPI version '" + version + "': specgate supports 3.0.x"));
+        "/openapi", "unsupported OpenAPI version '" + version + "': specgate supports 3.0.x", severity::error, "openapi-version-unsupported"));
   return std::nullopt;
 }
 
 void check_structure(const document& d, diagnostics& problems) {
   const json& root = d.root();
   const auto error = [&](const std::string& pointer, std::string message) {
-    problems.push_back(d.make_diagnostic(pointer, std::move(message)));
+    problems.push_back(d.make_diagnostic(pointer, std::move(message), severity::error, "document-structure-invalid"));
   };
   // info
   auto info = root.find("info");
@@ -322,7 +322,8 @@ class ref_scanner {
           } else {
             problems_.push_back(doc_.make_diagnostic(pointer_ + "/$ref",
                                                      "$ref must be a string, got " +
-                                                         std::string(it->second.type_name())));
+                                                         std::string(it->second.type_name()),
+                                                     severity::error, "ref-invalid"));
           }
           return;  // OpenAPI 3.0: siblings of $ref are ignored
         }
@@ -360,9 +361,9 @@ class ref_scanner {
 };
 
 // A diagnostic at a $ref: line and column of the reference string, pointer of the $ref object.
-diagnostic site_diagnostic(const document& doc, const json* ref_value, const std::string& pointer,
+diagnostic site_diagnostic(std::string_view rule, const document& doc, const json* ref_value, const std::string& pointer,
                            std::string message) {
-  diagnostic d = doc.make_diagnostic(pointer, std::move(message));
+  diagnostic d = doc.make_diagnostic(pointer, std::move(message), severity::error, rule);
   source_position pos = doc.position_of(ref_value);
   if (pos.line != 0) {
     d.line = pos.line;
@@ -442,7 +443,7 @@ load_result load(parse_result entry, const std::string& entry_key, const std::st
         why = "cannot load '" + f->first + "': " + f->second;
       }
     }
-    problems.push_back(site_diagnostic(*docs[s.doc], s.ref, s.pointer,
+    problems.push_back(site_diagnostic("ref-unresolved", *docs[s.doc], s.ref, s.pointer,
                                        "unresolvable $ref '" + ref + "': " + why));
   }
 
@@ -477,7 +478,7 @@ load_result load(parse_result entry, const std::string& entry_key, const std::st
           if (h.doc != path[start].doc) chain += docs[h.doc]->file();
           chain += "#" + h.pointer;
         }
-        problems.push_back(site_diagnostic(at, ref_member(*path[start].node), path[start].pointer,
+        problems.push_back(site_diagnostic("ref-cycle", at, ref_member(*path[start].node), path[start].pointer,
                                            "$ref chain loops without reaching a definition: " + chain));
         result = state::bad;
         break;
@@ -490,7 +491,7 @@ load_result load(parse_result entry, const std::string& entry_key, const std::st
                                                : step(*set, cur.doc, ref->get_ref<const std::string&>());
       if (r.node == nullptr) {
         if (known == first_hop.end())  // not reported above: a $ref inside literal data
-          problems.push_back(site_diagnostic(*docs[cur.doc], ref, cur.pointer,
+          problems.push_back(site_diagnostic("ref-unresolved", *docs[cur.doc], ref, cur.pointer,
                                              "unresolvable $ref '" + ref->get<std::string>() +
                                                  "' (reached through a $ref chain): " + r.error));
         result = state::bad;
@@ -575,6 +576,7 @@ load_result load_openapi_file(const std::string& path) {
     diagnostic d;
     d.file = path;
     d.message = std::string("cannot load: ") + ex.what();
+    d.rule = "document-unreadable";
     return {nullptr, {std::move(d)}};
   }
 }
@@ -589,6 +591,7 @@ load_result load_openapi_text(std::string_view text, std::string name, std::stri
     diagnostic d;
     d.file = std::move(name);
     d.message = std::string("cannot load: ") + ex.what();
+    d.rule = "document-unreadable";
     return {nullptr, {std::move(d)}};
   }
 }

@@ -1,9 +1,72 @@
-// The rule registry: every family's rules in one list, looked up by id.
+// The rule registry (every family's rules in one list, looked up by id) and lint_document(),
+// which runs every family over one loaded document.
 #include "validator/lint/lint.h"
+
+#include <algorithm>
+#include <iterator>
+#include <tuple>
+
+#include "validator/document/loader.h"
 
 namespace specgate::validator::lint {
 
-std::span<const rule_info> load_rules() { return {}; }
+// Load rules: ids given where the loader, the YAML reader, the contract builder and the schema
+// compiler make their diagnostics (validator/document, contract, schema). Severity: the default one.
+std::span<const rule_info> load_rules() {
+  static const rule_info rules[] = {
+      {"yaml-syntax", severity::error, "The file is not well-formed YAML/JSON; nothing after the error is read."},
+      {"yaml-multiple-documents", severity::error, "Only the first YAML document of a stream is used; the rest is silently lost."},
+      {"yaml-duplicate-key", severity::error, "A duplicated mapping key means one of the two values is silently dropped."},
+      {"yaml-tag-invalid", severity::error, "A scalar tagged !!int/!!float/!!bool/!!null whose text is not of that type is kept as a string."},
+      {"yaml-tag-unsupported", severity::warning, "Custom YAML tags are ignored; the value may not mean what the author intended."},
+      {"yaml-alias-invalid", severity::error, "An alias to no anchor, or aliases expanding without bound, cannot be read safely."},
+      {"yaml-too-deep", severity::error, "Nesting beyond the reader's limit is cut off."},
+      {"yaml-complex-key", severity::error, "A mapping or sequence used as a key has no JSON equivalent; the entry is ignored."},
+      {"document-unreadable", severity::error, "The file cannot be opened, read or parsed at all."},
+      {"document-not-openapi", severity::error, "The file is not an OpenAPI document (no top-level mapping or no 'openapi' field)."},
+      {"openapi-version-invalid", severity::error, "'openapi' must be a version string such as \"3.0.3\"."},
+      {"openapi-version-unsupported", severity::error, "Only OpenAPI 3.0.x is supported (Swagger 2.0 and OpenAPI 3.1 are refused)."},
+      {"document-structure-invalid", severity::error, "A required top-level member (info, title, version, paths, ...) is missing or has the wrong type."},
+      {"ref-invalid", severity::error, "A $ref that is not a string cannot be followed."},
+      {"ref-unresolved", severity::error, "A $ref names a file or node that does not exist; what it stands for accepts anything."},
+      {"ref-cycle", severity::error, "A $ref chain loops without ever reaching a definition."},
+      {"paths-missing", severity::error, "Without a paths object nothing can be served or checked."},
+      {"operation-malformed", severity::error, "An operation that is not an object declares nothing: any request is accepted."},
+      {"operation-no-responses", severity::error, "An operation without usable responses cannot be mocked or checked."},
+      {"operation-id-duplicate", severity::warning, "operationIds must be unique: tools that look operations up by id pick one arbitrarily."},
+      {"path-template-duplicate", severity::error, "Two paths that route exactly alike make one of the operations unreachable."},
+      {"path-template-invalid", severity::error, "A path template that cannot be parsed is not routable."},
+      {"path-parameter-undeclared", severity::warning, "A {name} in the path with no parameter declared accepts any value."},
+      {"path-parameter-not-in-template", severity::warning, "A path parameter whose name is not in the template can never be sent."},
+      {"path-parameter-not-required", severity::warning, "Path parameters must be required: true (OpenAPI 3.0)."},
+      {"parameter-malformed", severity::error, "A Parameter Object without a name, with a bad 'in', or not an object is ignored."},
+      {"parameter-duplicate", severity::warning, "Two parameters with the same name and location: only one of them applies."},
+      {"parameter-style-invalid", severity::warning, "The style/explode combination is not allowed for the parameter's location or shape."},
+      {"parameter-no-schema", severity::warning, "A parameter with neither schema nor content accepts any value."},
+      {"request-body-malformed", severity::error, "A Request Body Object that is not an object is ignored: any body is accepted."},
+      {"response-status-invalid", severity::error, "A response key that is not a status code, a range like 2XX, or default is ignored."},
+      {"response-malformed", severity::error, "A Response Object that is not an object is ignored: any response is accepted."},
+      {"content-malformed", severity::error, "content must be a map of Media Type Objects; otherwise it is ignored."},
+      {"media-type-malformed", severity::warning, "A media-type key must be one type/subtype; a malformed one is read loosely."},
+      {"header-malformed", severity::error, "headers must be a map of Header Objects."},
+      {"example-malformed", severity::warning, "examples must be a map of Example Objects; malformed ones are ignored."},
+      {"example-external-value", severity::warning, "externalValue examples are not fetched, so they are neither served nor checked."},
+      {"security-malformed", severity::error, "security must be an array of Security Requirement Objects naming object schemes."},
+      {"security-scheme-undefined", severity::error, "A security requirement names a scheme missing from components.securitySchemes."},
+      {"tag-malformed", severity::warning, "tags must be an array of strings."},
+      {"schema-invalid", severity::warning, "A schema keyword with a value of the wrong type is ignored: the schema accepts more than intended."},
+      {"schema-keyword-unknown", severity::warning, "An unknown schema keyword (often a typo) constrains nothing."},
+      {"schema-keyword-not-openapi", severity::warning, "A JSON Schema keyword that OpenAPI 3.0 does not allow is ignored."},
+      {"schema-too-deep", severity::warning, "A schema nested beyond the compiler's limit accepts any value below that depth."},
+      {"schema-uncompilable", severity::error, "A schema that cannot be compiled accepts any value."},
+      {"discriminator-invalid", severity::warning, "A malformed discriminator or mapping is ignored; oneOf is then checked without it."},
+      {"one-of-branches-identical", severity::warning, "Identical oneOf branches make every matching value ambiguous."},
+      {"pattern-unsupported", severity::warning, "A pattern the ECMA regex translator cannot handle is not enforced."},
+      {"format-unknown", severity::warning, "Formats specgate does not know are not checked."},
+      {"specgate-ignore-invalid", severity::warning, "An x-specgate-ignore that is not an array of known rule ids suppresses nothing."},
+  };
+  return rules;
+}
 
 const std::vector<rule_info>& all_rules() {
   static const std::vector<rule_info> all = [] {
@@ -18,6 +81,50 @@ const rule_info* find_rule(std::string_view id) {
   for (const auto& r : all_rules())
     if (r.id == id) return &r;
   return nullptr;
+}
+
+diagnostics lint_document(const lint_context& context, diagnostics load_problems) {
+  diagnostics all = std::move(load_problems);
+  for (auto family : {check_structure(context), check_examples(context)})
+    all.insert(all.end(), std::make_move_iterator(family.begin()), std::make_move_iterator(family.end()));
+  // The entry document first, then the others by name (as the loader orders its diagnostics).
+  const std::string& entry = context.docs.root().file();
+  auto key = [&](const diagnostic& d) { return std::tie(d.file, d.line, d.column, d.rule); };
+  std::stable_sort(all.begin(), all.end(), [&](const diagnostic& a, const diagnostic& b) {
+    const bool a_entry = a.file == entry, b_entry = b.file == entry;
+    if (a_entry != b_entry) return a_entry;
+    return key(a) < key(b);
+  });
+  return all;
+}
+
+namespace {
+lint_result lint_loaded(load_result loaded, profile_choice profile) {
+  lint_result out;
+  out.docs = loaded.docs;
+  if (!loaded.docs) {
+    out.findings = std::move(loaded.problems);
+    return out;
+  }
+  build_options options;
+  options.profile = profile;
+  auto built = contract::build(loaded.docs, options);
+  diagnostics problems = std::move(loaded.problems);
+  problems.insert(problems.end(), std::make_move_iterator(built.problems.begin()),
+                  std::make_move_iterator(built.problems.end()));
+  lint_context context{*loaded.docs, built.value.get(),
+                       built.value ? built.value->profile() : resolve_profile(profile, *loaded.docs)};
+  out.findings = lint_document(context, std::move(problems));
+  return out;
+}
+}  // namespace
+
+lint_result lint_file(const std::string& path, profile_choice profile) {
+  return lint_loaded(load_openapi_file(path), profile);
+}
+
+lint_result lint_text(std::string_view text, std::string name, profile_choice profile) {
+  return lint_loaded(load_openapi_text(text, std::move(name)), profile);
 }
 
 }  // namespace specgate::validator::lint

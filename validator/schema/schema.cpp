@@ -503,10 +503,10 @@ struct schema_registry::impl {
 
   static std::string definition_ref(std::uint32_t loc) { return "#/definitions/t" + std::to_string(loc); }
 
-  void warn(const document& doc, const std::string& pointer, std::string message) {
+  void warn(std::string_view rule, const document& doc, const std::string& pointer, std::string message) {
     std::string key = std::to_string(doc_index(&doc)) + "|" + pointer + "|" + message;
     if (!reported.insert(std::move(key)).second) return;
-    problems.push_back(doc.make_diagnostic(pointer, std::move(message), severity::warning));
+    problems.push_back(doc.make_diagnostic(pointer, std::move(message), severity::warning, rule));
   }
 
   const compiled_pattern& pattern(const std::string& source) {
@@ -575,7 +575,7 @@ json schema_registry::impl::translate_ref(const document& doc, const json& node,
                                           direction dir, bool relaxed) {
   const json& ref = node["$ref"];
   if (!ref.is_string()) {
-    warn(doc, pointer_append(ptr, "$ref"), "$ref must be a string; the schema accepts any value");
+    warn("schema-invalid", doc, pointer_append(ptr, "$ref"), "$ref must be a string; the schema accepts any value");
     return json::object();
   }
   auto target = docs.resolve(doc, ref.get<std::string>());
@@ -615,7 +615,7 @@ bool schema_registry::impl::translate_discriminator(const document& doc, const j
   const std::string disc_ptr = pointer_append(ptr, "discriminator");
   auto name = disc.is_object() ? disc.find("propertyName") : disc.end();
   if (!disc.is_object() || name == disc.end() || !name->is_string()) {
-    warn(doc, disc_ptr, "discriminator needs a string propertyName; ignored");
+    warn("discriminator-invalid", doc, disc_ptr, "discriminator needs a string propertyName; ignored");
     return false;
   }
   const std::string property = name->get<std::string>();
@@ -646,12 +646,12 @@ bool schema_registry::impl::translate_discriminator(const document& doc, const j
   std::vector<bool> mapped(list.size(), false);
   if (auto mapping = disc.find("mapping"); mapping != disc.end()) {
     if (!mapping->is_object()) {
-      warn(doc, pointer_append(disc_ptr, "mapping"), "discriminator mapping must map values to schemas; ignored");
+      warn("discriminator-invalid", doc, pointer_append(disc_ptr, "mapping"), "discriminator mapping must map values to schemas; ignored");
     } else {
       for (const auto& [key, value] : mapping->items()) {
         const std::string at = pointer_append(pointer_append(disc_ptr, "mapping"), key);
         if (!value.is_string()) {
-          warn(doc, at, "a discriminator mapping value must be a schema name or reference; ignored");
+          warn("discriminator-invalid", doc, at, "a discriminator mapping value must be a schema name or reference; ignored");
           continue;
         }
         std::string ref = value.get<std::string>();
@@ -659,7 +659,7 @@ bool schema_registry::impl::translate_discriminator(const document& doc, const j
           ref = "#/components/schemas/" + ref;
         auto target = docs.resolve(doc, ref);
         if (!target) {
-          warn(doc, at, "discriminator mapping '" + key + "' names no schema (" + ref + "); ignored");
+          warn("discriminator-invalid", doc, at, "discriminator mapping '" + key + "' names no schema (" + ref + "); ignored");
           continue;
         }
         bool found = false;
@@ -685,7 +685,7 @@ bool schema_registry::impl::translate_discriminator(const document& doc, const j
       if (tokens && !tokens->empty()) keys.push_back(tokens->back());
     }
     if (keys.empty()) {
-      warn(doc, disc_ptr, "discriminator '" + property + "': " + list_key + " branch #" + std::to_string(i) +
+      warn("discriminator-invalid", doc, disc_ptr, "discriminator '" + property + "': " + list_key + " branch #" + std::to_string(i) +
                               " has no mapping, no enum for '" + property +
                               "' and no schema name; the discriminator is not used, branches are tried in turn");
       return false;
@@ -717,16 +717,16 @@ bool schema_registry::impl::translate_discriminator(const document& doc, const j
 json schema_registry::impl::translate(const document& doc, const json& node, const std::string& ptr,
                                       direction dir, int depth, bool relaxed) {
   if (depth > max_inline_depth) {
-    warn(doc, ptr, "schema nested deeper than " + std::to_string(max_inline_depth) +
+    warn("schema-too-deep", doc, ptr, "schema nested deeper than " + std::to_string(max_inline_depth) +
                        " levels; the rest accepts any value");
     return json::object();
   }
   if (node.is_boolean()) {
-    warn(doc, ptr, "boolean schemas are not OpenAPI 3.0");
+    warn("schema-invalid", doc, ptr, "boolean schemas are not OpenAPI 3.0");
     return node.get<bool>() ? json::object() : json{{"not", json::object()}};
   }
   if (!node.is_object()) {
-    warn(doc, ptr, "a schema must be an object, found " + type_name(node) + "; it accepts any value");
+    warn("schema-invalid", doc, ptr, "a schema must be an object, found " + type_name(node) + "; it accepts any value");
     return json::object();
   }
   if (node.contains("$ref")) return translate_ref(doc, node, ptr, dir, relaxed);
@@ -756,7 +756,7 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
   auto schema_list = [&](const std::string& key, const json& value, const std::string& at,
                          bool members_relaxed) -> std::optional<json> {
     if (!value.is_array() || value.empty()) {
-      warn(doc, at, key + " must be a non-empty array of schemas; ignored");
+      warn("schema-invalid", doc, at, key + " must be a non-empty array of schemas; ignored");
       return std::nullopt;
     }
     json list = json::array();
@@ -774,12 +774,12 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
       if (value.is_string() && is_schema_type(value.get_ref<const std::string&>())) {
         out["type"] = value;
       } else {
-        warn(doc, at, "type " + value.dump() + " is not one of string, number, integer, boolean, array, object; "
+        warn("schema-invalid", doc, at, "type " + value.dump() + " is not one of string, number, integer, boolean, array, object; "
                       "it constrains nothing");
       }
     } else if (key == "properties") {
       if (!value.is_object()) {
-        warn(doc, at, "properties must be an object; ignored");
+        warn("schema-invalid", doc, at, "properties must be an object; ignored");
         continue;
       }
       properties = &value;
@@ -793,11 +793,11 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
       } else if (value.is_object()) {
         out[key] = sub(value, at);
       } else {
-        warn(doc, at, "additionalProperties must be a boolean or a schema; ignored");
+        warn("schema-invalid", doc, at, "additionalProperties must be a boolean or a schema; ignored");
       }
     } else if (key == "items") {
       if (value.is_object()) out[key] = sub(value, at);
-      else warn(doc, at, "items must be a schema; ignored");
+      else warn("schema-invalid", doc, at, "items must be a schema; ignored");
     } else if (key == "allOf") {
       if (auto list = schema_list(key, value, at, relaxed || lift_closed)) out[key] = std::move(*list);
     } else if (key == "oneOf" || key == "anyOf") {
@@ -809,14 +809,14 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
       out[key] = sub(value, at);
     } else if (key == "required") {
       if (!value.is_array()) {
-        warn(doc, at, "required must be an array of property names, found " + type_name(value) + "; it requires nothing");
+        warn("schema-invalid", doc, at, "required must be an array of property names, found " + type_name(value) + "; it requires nothing");
         continue;
       }
       json names = json::array();
       for (std::size_t i = 0; i < value.size(); ++i) {
         if (value[i].is_string()) names.push_back(value[i]);
         else
-          warn(doc, pointer_append(at, std::to_string(i)),
+          warn("schema-invalid", doc, pointer_append(at, std::to_string(i)),
                "required must be an array of property names, found " + type_name(value[i]) +
                    " at index " + std::to_string(i) + "; that entry requires nothing");
       }
@@ -824,40 +824,40 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
     } else if (key == "enum") {
       if (value.is_array() && !value.empty()) out[key] = value;
       else if (value.is_array()) empty_enum = true;
-      else warn(doc, at, "enum must be a non-empty array; ignored");
+      else warn("schema-invalid", doc, at, "enum must be a non-empty array; ignored");
     } else if (key == "multipleOf") {
       if (value.is_number() && value.get<double>() > 0) out[key] = value;
-      else warn(doc, at, "multipleOf must be a number greater than 0; ignored");
+      else warn("schema-invalid", doc, at, "multipleOf must be a number greater than 0; ignored");
     } else if (key == "maximum" || key == "minimum") {
       if (value.is_number()) out[key] = value;
-      else warn(doc, at, key + " must be a number; ignored");
+      else warn("schema-invalid", doc, at, key + " must be a number; ignored");
     } else if (key == "exclusiveMaximum" || key == "exclusiveMinimum") {
       if (value.is_boolean()) (key == "exclusiveMaximum" ? exclusive_max : exclusive_min) = &value;
-      else warn(doc, at, key + " must be a boolean in OpenAPI 3.0; ignored");
+      else warn("schema-invalid", doc, at, key + " must be a boolean in OpenAPI 3.0; ignored");
     } else if (key == "maxLength" || key == "minLength" || key == "maxItems" || key == "minItems" ||
                key == "maxProperties" || key == "minProperties") {
       if (!is_non_negative_integer(value)) {
-        warn(doc, at, key + " must be a non-negative integer; ignored");
+        warn("schema-invalid", doc, at, key + " must be a non-negative integer; ignored");
       } else if (key.starts_with("max") && value.is_number_unsigned() &&
                  value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-        warn(doc, at, key + " " + value.dump() + " is beyond any real size; no limit");
+        warn("schema-invalid", doc, at, key + " " + value.dump() + " is beyond any real size; no limit");
       } else {
         out[key] = value;
       }
     } else if (key == "uniqueItems") {
       if (value.is_boolean()) out[key] = value;
-      else warn(doc, at, "uniqueItems must be a boolean; ignored");
+      else warn("schema-invalid", doc, at, "uniqueItems must be a boolean; ignored");
     } else if (key == "pattern") {
       if (!value.is_string()) {
-        warn(doc, at, "pattern must be a string; ignored");
+        warn("schema-invalid", doc, at, "pattern must be a string; ignored");
         continue;
       }
       const compiled_pattern& p = pattern(value.get<std::string>());
       if (p.regex) out[pattern_key] = value;
-      else warn(doc, at, "pattern " + value.dump() + " is not enforced: " + p.error);
+      else warn("pattern-unsupported", doc, at, "pattern " + value.dump() + " is not enforced: " + p.error);
     } else if (key == "format") {
       if (!value.is_string()) {
-        warn(doc, at, "format must be a string; ignored");
+        warn("schema-invalid", doc, at, "format must be a string; ignored");
         continue;
       }
       const auto& name = value.get_ref<const std::string&>();
@@ -879,23 +879,23 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
       }
     } else if (key == "nullable") {
       if (value.is_boolean()) nullable = value.get<bool>();
-      else warn(doc, at, "nullable must be a boolean; ignored");
+      else warn("schema-invalid", doc, at, "nullable must be a boolean; ignored");
     } else if (contains(foreign_keywords, key)) {
-      warn(doc, at, "'" + key + "' is not an OpenAPI 3.0 schema keyword; ignored");
+      warn("schema-keyword-not-openapi", doc, at, "'" + key + "' is not an OpenAPI 3.0 schema keyword; ignored");
     } else {
       std::string message = "unknown schema keyword '" + key + "'; it constrains nothing";
       for (const char* known : validation_keywords)
         if (iequals(key, known)) message += " (did you mean '" + std::string(known) + "'?)";
-      warn(doc, at, std::move(message));
+      warn("schema-keyword-unknown", doc, at, std::move(message));
     }
   }
 
   if (empty_enum) {
     if (nullable) {
       out["enum"] = json::array({nullptr});
-      warn(doc, pointer_append(ptr, "enum"), "enum must be a non-empty array; with nullable: true it is read as: null only");
+      warn("schema-invalid", doc, pointer_append(ptr, "enum"), "enum must be a non-empty array; with nullable: true it is read as: null only");
     } else {
-      warn(doc, pointer_append(ptr, "enum"), "enum must be a non-empty array; ignored");
+      warn("schema-invalid", doc, pointer_append(ptr, "enum"), "enum must be a non-empty array; ignored");
     }
   }
   // OpenAPI 3.0's boolean exclusive bounds are draft 7's numeric ones.
@@ -919,9 +919,9 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
   if (node.contains("discriminator")) {
     const char* list_key = node.contains("oneOf") ? "oneOf" : node.contains("anyOf") ? "anyOf" : nullptr;
     if (!list_key) {
-      warn(doc, pointer_append(ptr, "discriminator"), "discriminator without oneOf or anyOf; ignored");
+      warn("discriminator-invalid", doc, pointer_append(ptr, "discriminator"), "discriminator without oneOf or anyOf; ignored");
     } else if (!node[list_key].is_array() || node[list_key].empty()) {
-      warn(doc, pointer_append(ptr, list_key), std::string(list_key) + " must be a non-empty array of schemas; ignored");
+      warn("schema-invalid", doc, pointer_append(ptr, list_key), std::string(list_key) + " must be a non-empty array of schemas; ignored");
     } else if (!translate_discriminator(doc, node, ptr, dir, depth, relaxed, list_key, out)) {
       auto list = schema_list(list_key, node[list_key], pointer_append(ptr, list_key), relaxed);
       (std::string_view(list_key) == "oneOf" ? one_of : any_of) = std::move(list);
@@ -933,7 +933,7 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
     for (std::size_t i = 0; i < one_of->size(); ++i)
       for (std::size_t j = i + 1; j < one_of->size(); ++j)
         if ((*one_of)[i] == (*one_of)[j]) {
-          warn(doc, pointer_append(ptr, "oneOf"),
+          warn("one-of-branches-identical", doc, pointer_append(ptr, "oneOf"),
                "oneOf branches #" + std::to_string(i) + " and #" + std::to_string(j) +
                    " are identical; values matching both are accepted (oneOf is validated as anyOf, as Kibana does)");
           i = j = one_of->size();
@@ -1018,7 +1018,7 @@ void schema_registry::impl::report_unknown_formats() {
   const auto& first = *std::min_element(unknown_formats.begin(), unknown_formats.end(), [&](const auto& a, const auto& b) {
     return a.second.doc->position_at(a.second.pointer).line < b.second.doc->position_at(b.second.pointer).line;
   });
-  warn(*first.second.doc, first.second.pointer,
+  warn("format-unknown", *first.second.doc, first.second.pointer,
        "unknown formats are not checked: " + join(names, ", ") + " (first use here)");
 }
 
@@ -1077,7 +1077,8 @@ void schema_registry::impl::compile_alone(std::size_t index) {
   } catch (const std::exception& ex) {
     const location& loc = locations[e.location];
     problems.push_back(loc.doc->make_diagnostic(
-        loc.pointer, "schema cannot be compiled (" + std::string(ex.what()) + "); it accepts any value"));
+        loc.pointer, "schema cannot be compiled (" + std::string(ex.what()) + "); it accepts any value", severity::error,
+        "schema-uncompilable"));
   }
 }
 
