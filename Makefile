@@ -24,6 +24,8 @@ NODE_PACKAGES  := nodejs npm
 PRISM_VERSION  ?= 5.14.2
 PORTMAN_VERSION ?= 1.33.0
 NEWMAN_VERSION ?= 6.2.2
+SPECTRAL_VERSION ?= 6.16.3
+REDOCLY_VERSION ?= 2.77.0
 
 .PHONY: all setup build run test bench bench-setup clean help
 
@@ -58,6 +60,8 @@ bench-setup: setup
 	  npm install --prefix $(BUILD_DIR)/bench-tools --no-audit --no-fund @stoplight/prism-cli@$(PRISM_VERSION)
 	@test -x $(BUILD_DIR)/bench-tools/node_modules/.bin/portman -a -x $(BUILD_DIR)/bench-tools/node_modules/.bin/newman || \
 	  npm install --prefix $(BUILD_DIR)/bench-tools --no-audit --no-fund @apideck/portman@$(PORTMAN_VERSION) newman@$(NEWMAN_VERSION)
+	@test -x $(BUILD_DIR)/bench-tools/node_modules/.bin/spectral -a -x $(BUILD_DIR)/bench-tools/node_modules/.bin/redocly || \
+	  npm install --prefix $(BUILD_DIR)/bench-tools --no-audit --no-fund @stoplight/spectral-cli@$(SPECTRAL_VERSION) @redocly/cli@$(REDOCLY_VERSION)
 
 bench: bench-setup build
 	bench/run.sh $(BUILD_DIR)

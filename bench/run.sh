@@ -112,3 +112,6 @@ bench/proxy.sh "$BUILD"
 
 # --- recorded traffic (issue 10): specgate validate on 100,000 exchanges, Optic beside it ---
 bench/validate.sh "$BUILD"
+
+# --- the contract's own quality (issue 11): specgate lint beside Spectral and Redocly ---
+bench/lint.sh "$BUILD"

@@ -31,9 +31,7 @@ std::string summary_line(const lint_report& report) {
   return out;
 }
 
-std::string help_uri(std::string_view rule_id) {
-  return std::string(information_uri) + "/blob/main/docs/lint-rules.md#" + std::string(rule_id);
-}
+std::string help_ref(std::string_view rule_id) { return "docs/lint-rules.md#" + std::string(rule_id); }
 
 namespace {
 
@@ -106,7 +104,7 @@ json to_sarif(const lint_report& report, std::string_view version) {
     index[r.id] = i;
     rule_list.push_back({{"id", r.id},
                          {"shortDescription", {{"text", r.rationale}}},
-                         {"helpUri", help_uri(r.id)},
+                         {"help", {{"text", "specgate " + help_ref(r.id)}}},
                          {"defaultConfiguration", {{"level", to_string(r.level)}}},
                          {"properties", {{"family", i < load_rules().size() ? "load"
                                                     : i < load_rules().size() + structure_rules().size() ? "structure"
@@ -141,7 +139,6 @@ json to_sarif(const lint_report& report, std::string_view version) {
   for (const auto& file : report.files) artifacts.push_back({{"location", {{"uri", artifact_uri(file)}}}});
   json driver = {{"name", "specgate"},
                  {"version", version},
-                 {"informationUri", information_uri},
                  {"rules", std::move(rule_list)}};
   return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
           {"version", "2.1.0"},

@@ -44,8 +44,8 @@ nlohmann::json to_sarif(const lint_report& report, std::string_view version);
 // findings); a file without findings gets one passing testcase "lint".
 std::string to_junit(const lint_report& report);
 
-// Where SARIF's rules and helpUri point: the rule's entry in docs/lint-rules.md.
-inline constexpr std::string_view information_uri = "https://github.com/specgate/specgate";
-std::string help_uri(std::string_view rule_id);
+// The rule's entry in specgate's documentation ("docs/lint-rules.md#rule-id"): SARIF's `help.text`.
+// (No helpUri or informationUri: the project has no public address to point at yet.)
+std::string help_ref(std::string_view rule_id);
 
 }  // namespace specgate::validator::lint
