@@ -84,21 +84,31 @@ const rule_info* find_rule(std::string_view id) {
   return nullptr;
 }
 
-diagnostics lint_document(const lint_context& context, diagnostics load_problems) {
-  diagnostics all = std::move(load_problems);
-  // The two families only read the documents and the contract, and each compiles its own schemas:
-  // the examples run on a second thread while the structure rules run on this one.
-  auto examples = std::async(std::launch::async, [&context] { return check_examples(context); });
-  for (auto family : {check_structure(context), examples.get()})
-    all.insert(all.end(), std::make_move_iterator(family.begin()), std::make_move_iterator(family.end()));
-  // The entry document first, then the others by name (as the loader orders its diagnostics).
-  const std::string& entry = context.docs.root().file();
-  auto key = [&](const diagnostic& d) { return std::tie(d.file, d.line, d.column, d.rule); };
+namespace {
+// The entry document first, then the others by name (as the loader orders its diagnostics); within a
+// file by line, column, rule.
+void sort_findings(diagnostics& all, const std::string& entry) {
+  auto key = [](const diagnostic& d) { return std::tie(d.file, d.line, d.column, d.rule); };
   std::stable_sort(all.begin(), all.end(), [&](const diagnostic& a, const diagnostic& b) {
     const bool a_entry = a.file == entry, b_entry = b.file == entry;
     if (a_entry != b_entry) return a_entry;
     return key(a) < key(b);
   });
+}
+
+void append(diagnostics& to, diagnostics from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+}  // namespace
+
+diagnostics lint_document(const lint_context& context, diagnostics load_problems) {
+  diagnostics all = std::move(load_problems);
+  // The two families only read the documents, and each compiles its own schemas: the examples run
+  // on a second thread while the structure rules run on this one.
+  auto examples = std::async(std::launch::async, [&context] { return check_examples(context); });
+  append(all, check_structure(context));
+  append(all, examples.get());
+  sort_findings(all, context.docs.root().file());
   return all;
 }
 
@@ -110,15 +120,19 @@ lint_result lint_loaded(load_result loaded, profile_choice profile) {
     out.findings = std::move(loaded.problems);
     return out;
   }
+  // The families read only the documents (never the contract), so they run while the contract is
+  // built (its load problems: operations, parameters, schemas compiled); the profile is the one
+  // the contract resolves.
+  const lint_context context{*loaded.docs, nullptr, resolve_profile(profile, *loaded.docs)};
+  auto families = std::async(std::launch::async, [&context] { return lint_document(context, {}); });
   build_options options;
   options.profile = profile;
   auto built = contract::build(loaded.docs, options);
-  diagnostics problems = std::move(loaded.problems);
-  problems.insert(problems.end(), std::make_move_iterator(built.problems.begin()),
-                  std::make_move_iterator(built.problems.end()));
-  lint_context context{*loaded.docs, built.value.get(),
-                       built.value ? built.value->profile() : resolve_profile(profile, *loaded.docs)};
-  out.findings = lint_document(context, std::move(problems));
+  diagnostics all = std::move(loaded.problems);
+  append(all, std::move(built.problems));
+  append(all, families.get());
+  sort_findings(all, loaded.docs->root().file());
+  out.findings = std::move(all);
   return out;
 }
 }  // namespace

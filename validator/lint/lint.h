@@ -27,7 +27,8 @@ struct rule_info {
 };
 
 // What a family looks at: the loaded documents (always), the contract built from them (null when
-// the document could not be built), the profile in force.
+// the document could not be built, and in lint_file(), which runs the families while it builds the
+// contract: no family may rely on it), the profile in force.
 struct lint_context {
   const document_set& docs;
   const contract* built = nullptr;
