@@ -18,6 +18,7 @@
 #include "fuzz/fuzz_support.h"
 #include "validator/contract/contract.h"
 #include "validator/document/loader.h"
+#include "validator/lint/lint.h"
 
 namespace specgate::fuzz {
 namespace {
@@ -83,6 +84,14 @@ outcome load_and_check(const std::string& text, bool build_contract) {
         for (const auto& op : built.value->operations())
           if (op.operation_id.empty()) out.failure = "an operation without an id";
       }
+      // `specgate lint` on the same text: every family runs to the end, and every finding names
+      // a rule the registry knows (baselines, SARIF and .specgate.yaml depend on it).
+      if (out.failure.empty())
+        for (const auto& d : lint::lint_text(text, spec_name).findings)
+          if (lint::find_rule(d.rule) == nullptr) {
+            out.failure = "lint finding without a known rule ('" + d.rule + "'): " + escaped(d.to_string(), 200);
+            break;
+          }
     } else {
       auto loaded = load_openapi_text(text, spec_name);
       out.loaded = loaded.ok();
