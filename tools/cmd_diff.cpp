@@ -9,47 +9,15 @@
 #include <vector>
 
 #include "tools/commands.h"
+#include "tools/report_output.h"
 #include "validator/diff/diff.h"
 
 namespace specgate::tools {
-namespace {
-
-struct diff_target {
-  std::string format;  // text, json, markdown
-  std::string path;    // "-" = stdout
-};
-
-std::string format_of_path(const std::string& path) {
-  auto ends = [&](std::string_view ext) {
-    return path.size() >= ext.size() && std::string_view(path).substr(path.size() - ext.size()) == ext;
-  };
-  if (ends(".json")) return "json";
-  if (ends(".md") || ends(".markdown")) return "markdown";
-  return "text";
-}
-
-// The i-th --output gets the i-th --format; an --output past the formats takes its format from its
-// extension; a --format past the outputs goes to stdout; at most one rendering on stdout.
-std::string plan(const diff_options& options, std::vector<diff_target>& out) {
-  const std::size_t n = std::max(options.formats.size(), options.outputs.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    diff_target t;
-    t.path = i < options.outputs.size() ? options.outputs[i] : "-";
-    t.format = i < options.formats.size() ? options.formats[i] : format_of_path(t.path);
-    out.push_back(std::move(t));
-  }
-  if (out.empty()) out.push_back({"text", "-"});
-  int on_stdout = 0;
-  for (const auto& t : out) on_stdout += t.path == "-" ? 1 : 0;
-  if (on_stdout > 1) return "two renderings cannot both go to stdout: give each --format an --output FILE";
-  return "";
-}
-
-}  // namespace
 
 int run_diff(const diff_options& options) {
-  std::vector<diff_target> targets;
-  if (auto error = plan(options, targets); !error.empty()) {
+  std::vector<report_target> targets;
+  if (auto error = plan_reports({options.formats, options.outputs}, targets, {"text", "json", "markdown"});
+      !error.empty()) {
     std::fprintf(stderr, "specgate diff: %s\n", error.c_str());
     return exit_usage;
   }
@@ -83,17 +51,8 @@ int run_diff(const diff_options& options) {
     if (t.format == "json") text = validator::diff::to_json(result, options.old_spec, options.new_spec).dump(2) + "\n";
     else if (t.format == "markdown") text = validator::diff::to_markdown(result, options.old_spec, options.new_spec);
     else text = validator::diff::to_text(result);
-    if (t.path == "-") {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fflush(stdout);
-      continue;
-    }
-    std::ofstream file(t.path, std::ios::binary | std::ios::trunc);
-    if (file) file.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (file) file.close();
-    if (!file) {
-      std::fprintf(stderr, "specgate diff: cannot write the %s rendering to %s: %s\n", t.format.c_str(), t.path.c_str(),
-                   std::strerror(errno));
+    if (auto error = write_output(t.path, text, t.format + " rendering"); !error.empty()) {
+      std::fprintf(stderr, "specgate diff: %s\n", error.c_str());
       return exit_usage;
     }
   }

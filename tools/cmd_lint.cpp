@@ -38,10 +38,6 @@ void print_errors(const validator::diagnostics& problems) {
   for (const auto& d : problems) std::cerr << "specgate: " << d.to_string() << "\n";
 }
 
-bool ends_with(std::string_view s, std::string_view end) {
-  return s.size() >= end.size() && s.substr(s.size() - end.size()) == end;
-}
-
 std::string render(const lint::lint_report& report, const std::string& format) {
   // Invalid UTF-8 in a spec's text becomes U+FFFD rather than an exception.
   constexpr auto replace = nlohmann::json::error_handler_t::replace;
@@ -51,31 +47,17 @@ std::string render(const lint::lint_report& report, const std::string& format) {
   return lint::to_text(report);
 }
 
-// "" or the error naming the file.
-std::string write_text(const std::string& path, const std::string& text, const std::string& what) {
-  if (path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    return "";
-  }
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (file) file.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (file) file.close();
-  if (!file) return "cannot write the " + what + " to " + path + ": " + std::strerror(errno);
-  return "";
-}
 
 }  // namespace
 
 int run_lint(const lint_options& options) {
   // Where the reports go (the same pairing as the other CI verbs; a .sarif output is SARIF).
   std::vector<report_target> targets;
-  if (auto error = plan_reports({options.formats, options.outputs}, targets); !error.empty()) {
+  if (auto error = plan_reports({options.formats, options.outputs}, targets, {"text", "json", "sarif", "junit"});
+      !error.empty()) {
     std::cerr << "specgate: " << error << "\n";
     return exit_usage;
   }
-  for (std::size_t i = options.formats.size(); i < targets.size(); ++i)
-    if (ends_with(targets[i].path, ".sarif") || ends_with(targets[i].path, ".sarif.json")) targets[i].format = "sarif";
 
   // Settings: --config, else .specgate.yaml in the working directory when there is one.
   lint::settings rules;
@@ -147,12 +129,12 @@ int run_lint(const lint_options& options) {
   if (!options.baseline.empty()) lint::apply_baseline(report.findings, known);
 
   for (const auto& t : targets)
-    if (auto error = write_text(t.path, render(report, t.format), t.format + " report"); !error.empty()) {
+    if (auto error = write_output(t.path, render(report, t.format), t.format + " report"); !error.empty()) {
       std::cerr << "specgate: " << error << "\n";
       return exit_usage;
     }
   if (!options.write_baseline.empty()) {
-    if (auto error = write_text(options.write_baseline, lint::baseline_json(report.findings).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+    if (auto error = write_output(options.write_baseline, lint::baseline_json(report.findings).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
                                 "baseline");
         !error.empty()) {
       std::cerr << "specgate: " << error << "\n";

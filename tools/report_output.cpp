@@ -17,9 +17,11 @@ std::string format_of_path(std::string_view path) {
   auto ends = [&](std::string_view ext) {
     return path.size() >= ext.size() && path.substr(path.size() - ext.size()) == ext;
   };
+  if (ends(".sarif") || ends(".sarif.json")) return "sarif";
   if (ends(".json")) return "json";
   if (ends(".xml")) return "junit";
   if (ends(".html") || ends(".htm")) return "html";
+  if (ends(".md") || ends(".markdown")) return "markdown";
   return "text";
 }
 
@@ -32,13 +34,21 @@ std::string render(const validator::traffic_report& report, std::string_view for
 
 }  // namespace
 
-std::string plan_reports(const report_options& options, std::vector<report_target>& out) {
+std::string plan_reports(const report_options& options, std::vector<report_target>& out,
+                         const std::vector<std::string_view>& allowed) {
+  static const std::vector<std::string_view> traffic_formats = {"text", "json", "junit", "html"};
+  const auto& formats = allowed.empty() ? traffic_formats : allowed;
   out.clear();
   const std::size_t n = std::max(options.formats.size(), options.outputs.size());
   for (std::size_t i = 0; i < n; ++i) {
     report_target t;
     t.path = i < options.outputs.size() ? options.outputs[i] : "-";
-    t.format = i < options.formats.size() ? options.formats[i] : format_of_path(t.path);
+    if (i < options.formats.size()) {
+      t.format = options.formats[i];
+    } else {  // from the extension, when the verb writes that format
+      t.format = format_of_path(t.path);
+      if (std::find(formats.begin(), formats.end(), t.format) == formats.end()) t.format = "text";
+    }
     out.push_back(std::move(t));
   }
   if (out.empty()) out.push_back({"text", "-"});
@@ -53,19 +63,22 @@ std::string plan_reports(const report_options& options, std::vector<report_targe
   return "";
 }
 
-std::string write_reports(const validator::traffic_report& report, const std::vector<report_target>& targets) {
-  for (const auto& t : targets) {
-    const std::string text = render(report, t.format);
-    if (t.path == "-") {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fflush(stdout);
-      continue;
-    }
-    std::ofstream file(t.path, std::ios::binary | std::ios::trunc);
-    if (file) file.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (file) file.close();
-    if (!file) return "cannot write the " + t.format + " report to " + t.path + ": " + std::strerror(errno);
+std::string write_output(const std::string& path, const std::string& text, const std::string& what) {
+  if (path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return "";
   }
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (file) file.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (file) file.close();
+  if (!file) return "cannot write the " + what + " to " + path + ": " + std::strerror(errno);
+  return "";
+}
+
+std::string write_reports(const validator::traffic_report& report, const std::vector<report_target>& targets) {
+  for (const auto& t : targets)
+    if (auto error = write_output(t.path, render(report, t.format), t.format + " report"); !error.empty()) return error;
   return "";
 }
 

@@ -18,10 +18,17 @@ struct report_target {
 };
 
 // The i-th --output gets the i-th --format; an --output past the formats takes its format from
-// its extension (.json, .xml, .html/.htm, else text); a --format past the outputs goes to stdout,
-// and at most one report may go to stdout. Nothing given: text on stdout. Returns "" or the usage
-// error ("two reports cannot both go to stdout (--format json, --format junit)").
-std::string plan_reports(const report_options& options, std::vector<report_target>& out);
+// its extension (.sarif/.sarif.json, .json, .xml, .html/.htm, .md/.markdown, else text); a --format
+// past the outputs goes to stdout, and at most one report may go to stdout. Nothing given: text on
+// stdout. `allowed`: the verb's formats (empty: text, json, junit, html); an extension naming
+// another format gives text. Returns "" or the usage error ("two reports cannot both
+// go to stdout (--format json, --format junit)").
+std::string plan_reports(const report_options& options, std::vector<report_target>& out,
+                         const std::vector<std::string_view>& allowed = {});
+
+// Writes `text` to `path` ("-" = stdout; a file is created/truncated); "" or the error naming
+// `what` and the file.
+std::string write_output(const std::string& path, const std::string& text, const std::string& what);
 
 // Writes every target (files created/truncated); returns "" or the first error naming the file.
 std::string write_reports(const validator::traffic_report& report, const std::vector<report_target>& targets);
