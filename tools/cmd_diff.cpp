@@ -16,7 +16,7 @@ namespace specgate::tools {
 
 int run_diff(const diff_options& options) {
   std::vector<report_target> targets;
-  if (auto error = plan_reports({options.formats, options.outputs}, targets, {"text", "json", "markdown"});
+  if (auto error = plan_reports({options.formats, options.outputs}, targets, {"text", "json", "markdown", "junit", "sarif"});
       !error.empty()) {
     std::fprintf(stderr, "specgate diff: %s\n", error.c_str());
     return exit_usage;
@@ -46,10 +46,14 @@ int run_diff(const diff_options& options) {
   if (unusable) return exit_usage;
 
   const auto result = validator::diff::compare(*built[0].value, *built[1].value);
+  const auto threshold = options.fail_on == "potentially-breaking" ? validator::diff::change_class::potentially_breaking
+                                                                   : validator::diff::change_class::breaking;
   for (const auto& t : targets) {
     std::string text;
     if (t.format == "json") text = validator::diff::to_json(result, options.old_spec, options.new_spec).dump(2) + "\n";
     else if (t.format == "markdown") text = validator::diff::to_markdown(result, options.old_spec, options.new_spec);
+    else if (t.format == "junit") text = validator::diff::to_junit(result, threshold);
+    else if (t.format == "sarif") text = validator::diff::to_sarif(result, SPECGATE_VERSION).dump(2) + "\n";
     else text = validator::diff::to_text(result);
     if (auto error = write_output(t.path, text, t.format + " rendering"); !error.empty()) {
       std::fprintf(stderr, "specgate diff: %s\n", error.c_str());
@@ -57,8 +61,6 @@ int run_diff(const diff_options& options) {
     }
   }
   std::fprintf(stderr, "%s\n", validator::diff::summary_line(result).c_str());
-  const auto threshold = options.fail_on == "potentially-breaking" ? validator::diff::change_class::potentially_breaking
-                                                                   : validator::diff::change_class::breaking;
   return result.any_at_least(threshold) ? exit_violations : exit_ok;
 }
 

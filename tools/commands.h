@@ -139,7 +139,7 @@ struct diff_options {
   std::string old_spec;
   std::string new_spec;
   validator::profile_choice profile = validator::profile_choice::automatic;
-  std::vector<std::string> formats;     // text, json, markdown (repeatable, paired with outputs)
+  std::vector<std::string> formats;     // text, json, markdown, junit, sarif (repeatable, paired with outputs)
   std::vector<std::string> outputs;     // files; "-" = stdout
   std::string fail_on = "breaking";     // breaking | potentially-breaking
 };

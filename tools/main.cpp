@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
   add_profile_option(diff_cmd);
   diff_cmd->add_option("old", diff.old_spec, "The spec before the change")->required();
   diff_cmd->add_option("new", diff.new_spec, "The spec after the change")->required();
-  add_format_options(diff_cmd, diff.formats, diff.outputs, {"text", "json", "markdown"});
+  add_format_options(diff_cmd, diff.formats, diff.outputs, {"text", "json", "markdown", "junit", "sarif"});
   diff_cmd->add_option("--fail-on", diff.fail_on, "Exit 1 when a change is at or above this class")
       ->check(CLI::IsMember({"breaking", "potentially-breaking"}))
       ->capture_default_str();

@@ -309,6 +309,59 @@ TEST(diff_verb, exit_codes_follow_fail_on) {
   EXPECT_EQ(json::parse(read_file(s / "d.json"))["changes"][0]["kind"], "parameter-made-required");
 }
 
+// The CI renderings: JUnit (one testcase per changed operation, failing at --fail-on, checked
+// against the JUnit schema the other verbs' reports use) and SARIF (one result per change, level
+// by class, located in the new document; checked against the SARIF subset schema lint's test uses).
+TEST(diff_verb, junit_and_sarif_renderings_for_ci) {
+  scratch s;
+  write_file(s / "old.yaml", small_old);
+  std::string changed = small_old;
+  changed.replace(changed.find("in: query,"), 10, "in: query, required: true,");
+  changed.replace(changed.find("enum: [x]"), 9, "enum: [x, y]");
+  write_file(s / "new.yaml", changed);
+  auto r = run_specgate({"diff", s / "old.yaml", s / "new.yaml", "--output", s / "d.xml", "--output", s / "d.sarif"}, s);
+  EXPECT_EQ(r.code, 1) << r.err;
+  const std::string xml = read_file(s / "d.xml");
+  EXPECT_THAT(xml, ::testing::HasSubstr("<testcase name=\"GET /a (getA)\" classname=\"specgate diff\">"));
+  EXPECT_THAT(xml, ::testing::HasSubstr("<failure message=\"1 change(s) at or above breaking\" type=\"breaking\">breaking  parameter-made-required"));
+  EXPECT_THAT(xml, ::testing::HasSubstr("<system-out>potentially-breaking  response-body-enum-value-added"));
+  const std::string xsd = specgate::testing::source_dir() + "/tests/validator/data/junit.xsd";
+  EXPECT_EQ(std::system(("xmllint --noout --schema '" + xsd + "' '" + (s / "d.xml") + "' 2>/dev/null").c_str()), 0) << xml;
+
+  const json sarif = json::parse(read_file(s / "d.sarif"));
+  EXPECT_EQ(sarif["version"], "2.1.0");
+  const json& results = sarif["runs"][0]["results"];
+  ASSERT_EQ(results.size(), 2u) << sarif.dump(2);
+  std::set<std::pair<std::string, std::string>> got;
+  for (const auto& x : results) {
+    got.emplace(x["ruleId"].get<std::string>(), x["level"].get<std::string>());
+    EXPECT_EQ(x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].get<std::string>().find("new.yaml") !=
+                  std::string::npos,
+              true)
+        << x.dump();
+    EXPECT_GT(x["locations"][0]["physicalLocation"]["region"]["startLine"].get<int>(), 0);
+    EXPECT_EQ(x["partialFingerprints"]["specgate/v1"].get<std::string>().size(), 16u);
+  }
+  EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{{"parameter-made-required", "error"},
+                                                                 {"response-body-enum-value-added", "warning"}}));
+  const std::string schema = specgate::testing::source_dir() + "/tests/integration/data/sarif-2.1.0-subset.schema.json";
+  const std::string check = "/usr/bin/python3 -c 'import json,sys,jsonschema\n"
+                            "jsonschema.Draft7Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))' '" +
+                            schema + "' '" + (s / "d.sarif") + "' 2>/dev/null";
+  if (std::system("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") == 0)
+    EXPECT_EQ(std::system(check.c_str()), 0) << sarif.dump(2);
+  else if (specgate::testing::running_in_ci())
+    ADD_FAILURE() << "python3-jsonschema missing in CI";
+
+  // No change: one passing testcase, an empty SARIF run.
+  r = run_specgate({"diff", s / "old.yaml", s / "old.yaml", "--format", "junit", "--output", s / "same.xml",
+                    "--format", "sarif", "--output", s / "same.sarif"},
+                   s);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(read_file(s / "same.xml"), ::testing::HasSubstr("tests=\"1\" failures=\"0\""));
+  EXPECT_TRUE(json::parse(read_file(s / "same.sarif"))["runs"][0]["results"].empty());
+}
+
 TEST(diff_verb, unreadable_specs_and_bad_usage_exit_2_with_a_clear_message) {
   scratch s;
   write_file(s / "old.yaml", small_old);

@@ -58,5 +58,13 @@ std::string to_text(const diff_result& result);
 nlohmann::json to_json(const diff_result& result, const std::string& old_name, const std::string& new_name);
 // A pull-request comment: summary table, then per operation (those with breaking changes first) a list.
 std::string to_markdown(const diff_result& result, const std::string& old_name, const std::string& new_name);
+// JUnit XML: one testsuite, one testcase per operation of either document that changed (failing
+// when it has a change at or above `fail_at`, the rest listed in system-out), so a CI dashboard
+// shows which operations a change breaks.
+std::string to_junit(const diff_result& result, change_class fail_at);
+// SARIF 2.1.0: one result per change, ruleId = its kind, level error (breaking), warning
+// (potentially breaking) or note (compatible), located in the new document (the old one for
+// what was removed), with a fingerprint of kind, operation, pointer and message.
+nlohmann::json to_sarif(const diff_result& result, std::string_view version);
 
 }  // namespace specgate::validator::diff

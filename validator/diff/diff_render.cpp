@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "validator/diff/diff.h"
+#include "validator/lint/lint_report.h"
+#include "validator/lint/settings.h"
+#include "validator/report/traffic_report_detail.h"
 
 namespace specgate::validator::diff {
 namespace {
@@ -127,6 +130,92 @@ std::string to_markdown(const diff_result& result, const std::string& old_name, 
     }
   }
   return out;
+}
+
+namespace {
+std::string attr(std::string_view name, std::string_view value) {
+  return " " + std::string(name) + "=\"" + report_detail::xml_text(value, true) + "\"";
+}
+
+std::string change_line(const change& c) {
+  return std::string(class_name(c.cls)) + "  " + c.kind + "  " + c.message + "  [old " + site_text(c.old_site) +
+         " | new " + site_text(c.new_site) + "]";
+}
+}  // namespace
+
+std::string to_junit(const diff_result& result, change_class fail_at) {
+  std::string cases;
+  std::size_t failures = 0;
+  const auto groups = groups_of(result);
+  for (const auto& g : groups) {
+    std::string failing, other;
+    std::size_t failing_count = 0;
+    for (const change* c : g.changes) {
+      if (c->cls >= fail_at) {
+        failing += change_line(*c) + "\n";
+        ++failing_count;
+      } else {
+        other += change_line(*c) + "\n";
+      }
+    }
+    cases += "    <testcase" + attr("name", heading(g)) + attr("classname", "specgate diff") + ">\n";
+    if (failing_count > 0) {
+      ++failures;
+      cases += "      <failure" + attr("message", std::to_string(failing_count) + " change(s) at or above " +
+                                                  std::string(class_name(fail_at))) +
+               attr("type", class_name(fail_at)) + ">" + report_detail::xml_text(failing, false) + "</failure>\n";
+    }
+    if (!other.empty()) cases += "      <system-out>" + report_detail::xml_text(other, false) + "</system-out>\n";
+    cases += "    </testcase>\n";
+  }
+  // No change at all: one passing testcase, so the report is never an empty suite.
+  if (groups.empty()) cases = "    <testcase" + attr("name", "no change") + attr("classname", "specgate diff") + "/>\n";
+  const std::string tests = std::to_string(groups.empty() ? 1 : groups.size());
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites" + attr("name", "specgate diff") +
+         attr("tests", tests) + attr("failures", std::to_string(failures)) + attr("errors", "0") + ">\n" +
+         "  <testsuite" + attr("name", "specgate diff") + attr("tests", tests) +
+         attr("failures", std::to_string(failures)) + attr("errors", "0") + ">\n" + cases +
+         "  </testsuite>\n</testsuites>\n";
+}
+
+nlohmann::json to_sarif(const diff_result& result, std::string_view version) {
+  using nlohmann::json;
+  std::map<std::string, std::size_t> index;
+  json rules = json::array();
+  json results = json::array();
+  for (const auto& c : result.changes) {
+    auto [it, fresh] = index.emplace(c.kind, rules.size());
+    if (fresh)
+      rules.push_back({{"id", c.kind},
+                       {"shortDescription", {{"text", c.kind + " (" + std::string(class_name(c.cls)) + ")"}}},
+                       {"help", {{"text", "specgate docs/diff.md"}}}});
+    const change_site& at = c.new_site.empty() ? c.old_site : c.new_site;
+    json physical = {{"artifactLocation", {{"uri", lint::sarif_artifact_uri(at.file)}}}};
+    if (at.line > 0) physical["region"] = {{"startLine", at.line}, {"startColumn", std::max<std::uint32_t>(at.column, 1)}};
+    diagnostic key;  // the fingerprint lint uses: rule, pointer, normalised message
+    key.rule = c.kind;
+    key.pointer = c.method + " " + c.path + " " + at.pointer;
+    key.message = c.message;
+    const char* level = c.cls == change_class::breaking ? "error"
+                        : c.cls == change_class::potentially_breaking ? "warning"
+                                                                      : "note";
+    results.push_back({{"ruleId", c.kind},
+                       {"ruleIndex", it->second},
+                       {"level", level},
+                       {"message", {{"text", c.method + " " + c.path + ": " + c.message}}},
+                       {"locations", json::array({{{"physicalLocation", std::move(physical)},
+                                                   {"logicalLocations", json::array({{{"fullyQualifiedName", at.pointer.empty() ? "/" : at.pointer},
+                                                                                      {"kind", "object"}}})}}})},
+                       {"partialFingerprints", {{"specgate/v1", lint::fingerprint(key)}}},
+                       {"properties", {{"class", class_name(c.cls)},
+                                       {"operation", c.method + " " + c.path},
+                                       {"old", site_json(c.old_site)},
+                                       {"new", site_json(c.new_site)}}}});
+  }
+  json driver = {{"name", "specgate"}, {"version", version}, {"rules", std::move(rules)}};
+  return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+          {"version", "2.1.0"},
+          {"runs", json::array({{{"tool", {{"driver", std::move(driver)}}}, {"results", std::move(results)}}})}};
 }
 
 }  // namespace specgate::validator::diff

@@ -49,7 +49,7 @@ std::string finding_text(const diagnostic& d) {
 
 // A file name as a SARIF artifact URI: relative names stay relative, absolute ones become file://
 // URIs; bytes other than RFC 3986's unreserved characters and '/' are percent-encoded.
-std::string artifact_uri(std::string_view file) {
+std::string artifact_uri_of(std::string_view file) {
   static const char hex[] = "0123456789ABCDEF";
   std::string out = file.starts_with('/') ? "file://" : "";
   for (unsigned char c : file) {
@@ -119,7 +119,7 @@ json to_sarif(const lint_report& report, std::string_view version) {
       region["startLine"] = d.line;
       if (d.column != 0) region["startColumn"] = d.column;
     }
-    json physical = {{"artifactLocation", {{"uri", artifact_uri(d.file)}}}};
+    json physical = {{"artifactLocation", {{"uri", artifact_uri_of(d.file)}}}};
     if (!region.empty()) physical["region"] = std::move(region);
     json location = {{"physicalLocation", std::move(physical)}};
     // The JSON pointer as a logical location ("" is the document root).
@@ -136,7 +136,7 @@ json to_sarif(const lint_report& report, std::string_view version) {
     results.push_back(std::move(result));
   }
   json artifacts = json::array();
-  for (const auto& file : report.files) artifacts.push_back({{"location", {{"uri", artifact_uri(file)}}}});
+  for (const auto& file : report.files) artifacts.push_back({{"location", {{"uri", artifact_uri_of(file)}}}});
   json driver = {{"name", "specgate"},
                  {"version", version},
                  {"rules", std::move(rule_list)}};
@@ -190,5 +190,7 @@ std::string to_junit(const lint_report& report) {
          attr("tests", std::to_string(tests)) + attr("failures", std::to_string(failures)) + attr("errors", "0") +
          ">\n" + suites + "</testsuites>\n";
 }
+
+std::string sarif_artifact_uri(std::string_view file) { return artifact_uri_of(file); }
 
 }  // namespace specgate::validator::lint

@@ -47,5 +47,7 @@ std::string to_junit(const lint_report& report);
 // The rule's entry in specgate's documentation ("docs/lint-rules.md#rule-id"): SARIF's `help.text`.
 // (No helpUri or informationUri: the project has no public address to point at yet.)
 std::string help_ref(std::string_view rule_id);
+// A file as a SARIF artifactLocation.uri: relative paths percent-encoded, absolute ones file:// URIs.
+std::string sarif_artifact_uri(std::string_view file);
 
 }  // namespace specgate::validator::lint
