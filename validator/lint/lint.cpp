@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <future>
 #include <iterator>
+#include <set>
 #include <tuple>
 
 #include "validator/document/loader.h"
+#include "validator/schema/schema.h"
 
 namespace specgate::validator::lint {
 
@@ -113,6 +115,71 @@ diagnostics lint_document(const lint_context& context, diagnostics load_problems
 }
 
 namespace {
+constexpr std::string_view schemas_prefix = "/components/schemas/";
+
+// "/components/schemas/Name" of a pointer at or below a component schema; "" otherwise.
+std::string component_of(const std::string& pointer) {
+  if (pointer.rfind(schemas_prefix, 0) != 0) return {};
+  const auto end = pointer.find('/', schemas_prefix.size());
+  return pointer.substr(0, end);
+}
+
+// Component schemas that nothing outside components/schemas reaches through $refs (directly or
+// through other component schemas): the contract never compiles them, so lint does, with the same
+// compiler, and reports what it finds there (schema-invalid, schema-keyword-unknown, ...) unless
+// the contract already reported it.
+diagnostics unreached_component_problems(const document_set& docs, const diagnostics& known) {
+  std::set<std::pair<const document*, std::string>> reached;
+  std::vector<resolved_node> work;
+  auto scan = [&](auto& self, const document& doc, const json& node, const std::string& pointer) -> void {
+    if (pointer == "/components/schemas") return;  // entered only through $refs
+    if (node.is_object()) {
+      if (auto ref = node.find("$ref"); ref != node.end() && ref->is_string()) {
+        if (auto target = docs.resolve(doc, ref->get_ref<const std::string&>())) {
+          const std::string component = component_of(target->pointer);
+          if (!component.empty() && reached.emplace(target->doc, component).second)
+            if (const json* n = target->doc->find(component)) work.push_back({target->doc, n, component});
+        }
+      }
+      for (const auto& [key, value] : node.items()) self(self, doc, value, pointer_append(pointer, key));
+    } else if (node.is_array()) {
+      for (std::size_t i = 0; i < node.size(); ++i) self(self, doc, node[i], pointer + "/" + std::to_string(i));
+    }
+  };
+  scan(scan, docs.root(), docs.root().root(), "");
+  while (!work.empty()) {
+    const resolved_node next = work.back();
+    work.pop_back();
+    // Inside a reached component the scan goes everywhere (its pointer is below /components/schemas/).
+    scan(scan, *next.doc, *next.node, next.pointer);
+  }
+  schema_registry registry(docs);
+  std::size_t added = 0;
+  for (const auto& doc : docs.documents()) {
+    const json* schemas = doc->find("/components/schemas");
+    if (schemas == nullptr || !schemas->is_object()) continue;
+    for (const auto& [name, value] : schemas->items()) {
+      const std::string pointer = pointer_append("/components/schemas", name);
+      if (reached.count({doc.get(), pointer}) != 0) continue;
+      registry.add(*doc, pointer, direction::response);
+      ++added;
+    }
+  }
+  if (added == 0) return {};
+  std::set<std::tuple<std::string, std::string, std::string>> seen;
+  bool formats_reported = false;
+  for (const auto& d : known) {
+    seen.emplace(d.rule, d.file, d.pointer);
+    formats_reported = formats_reported || d.rule == "format-unknown";
+  }
+  diagnostics out;
+  for (auto& d : registry.compile()) {
+    if (d.rule == "format-unknown" && formats_reported) continue;  // one summary of unknown formats
+    if (seen.emplace(d.rule, d.file, d.pointer).second) out.push_back(std::move(d));
+  }
+  return out;
+}
+
 lint_result lint_loaded(load_result loaded, profile_choice profile) {
   lint_result out;
   out.docs = loaded.docs;
@@ -129,6 +196,7 @@ lint_result lint_loaded(load_result loaded, profile_choice profile) {
   options.profile = profile;
   auto built = contract::build(loaded.docs, options);
   diagnostics all = std::move(loaded.problems);
+  append(all, unreached_component_problems(*loaded.docs, built.problems));
   append(all, std::move(built.problems));
   append(all, families.get());
   sort_findings(all, loaded.docs->root().file());
