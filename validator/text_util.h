@@ -1,14 +1,16 @@
 #pragma once
 // Small text helpers shared by the validator's .cpp files: ASCII case
 // folding, trimming HTTP optional white space, hex digits, percent-encoding,
-// JSON media types, the nesting depth of JSON text, base64.
+// JSON media types, the nesting depth of JSON text, base64, the nearest name to a misspelling.
 // Header-only and cheap to include; ASCII only (the program runs in the "C"
 // locale, so this is what std::tolower did in every former copy).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace specgate {
 
@@ -148,6 +150,48 @@ inline std::optional<std::string> decode_base64(std::string_view text) {
     }
   }
   return out;
+}
+
+// Optimal string alignment distance (Levenshtein plus adjacent transpositions), ASCII case-insensitive.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i)
+    for (std::size_t j = 1; j <= m; ++j) {
+      const bool same = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]);
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (same ? 0 : 1)});
+      if (i > 1 && j > 1 && ascii_lower(a[i - 1]) == ascii_lower(b[j - 2]) &&
+          ascii_lower(a[i - 2]) == ascii_lower(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[n][m];
+}
+
+// The name among `names` that `key` most likely misspells: "" when `key` is one of them or none is
+// near; a match ignoring case first, else the nearest by edit_distance within 1 for names of 4-7
+// characters and 2 for longer ones (shorter names are never guessed).
+template <class Names>
+std::string_view nearest_name(std::string_view key, const Names& names) {
+  for (std::string_view f : names)
+    if (f == key) return {};
+  for (std::string_view f : names)
+    if (iequals(f, key)) return f;
+  std::string_view best;
+  std::size_t best_distance = 3;
+  for (std::string_view f : names) {
+    if (f.size() < 4) continue;
+    const std::size_t limit = f.size() >= 8 ? 2 : 1;
+    const std::size_t len_gap = f.size() > key.size() ? f.size() - key.size() : key.size() - f.size();
+    if (len_gap > limit) continue;
+    const std::size_t d = edit_distance(key, f);
+    if (d <= limit && d < best_distance) {
+      best = f;
+      best_distance = d;
+    }
+  }
+  return best;
 }
 
 }  // namespace specgate

@@ -88,46 +88,10 @@ bool is_method(std::string_view key) {
   return std::find(http_methods.begin(), http_methods.end(), key) != http_methods.end();
 }
 
-// Optimal string alignment distance (Levenshtein plus adjacent transpositions), ASCII case-insensitive.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  const std::size_t n = a.size(), m = b.size();
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i)
-    for (std::size_t j = 1; j <= m; ++j) {
-      const bool same = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]);
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (same ? 0 : 1)});
-      if (i > 1 && j > 1 && ascii_lower(a[i - 1]) == ascii_lower(b[j - 2]) &&
-          ascii_lower(a[i - 2]) == ascii_lower(b[j - 1]))
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[n][m];
-}
-
-// The fixed field `key` probably meant, or "" when `key` is a field, an extension, or no near miss:
-// a case-insensitive match first; then edit distance 1 for fields of 4 to 7 characters, 2 from 8 on
-// (shorter fields such as `in` are never guessed).
+// The fixed field `key` probably meant, or "" when `key` is a field, an extension, or no near miss.
 std::string_view typo_of(std::string_view key, field_list fields) {
   if (key.starts_with("x-")) return {};
-  for (auto f : fields)
-    if (f == key) return {};
-  for (auto f : fields)
-    if (iequals(f, key)) return f;
-  std::string_view best;
-  std::size_t best_distance = 3;
-  for (auto f : fields) {
-    if (f.size() < 4) continue;
-    const std::size_t limit = f.size() >= 8 ? 2 : 1;
-    const std::size_t len_gap = f.size() > key.size() ? f.size() - key.size() : key.size() - f.size();
-    if (len_gap > limit) continue;
-    const std::size_t d = edit_distance(key, f);
-    if (d <= limit && d < best_distance) {
-      best = f;
-      best_distance = d;
-    }
-  }
-  return best;
+  return nearest_name(key, fields);
 }
 
 bool valid_component_name(std::string_view name) {

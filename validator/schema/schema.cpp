@@ -884,8 +884,8 @@ json schema_registry::impl::translate(const document& doc, const json& node, con
       warn("schema-keyword-not-openapi", doc, at, "'" + key + "' is not an OpenAPI 3.0 schema keyword; ignored");
     } else {
       std::string message = "unknown schema keyword '" + key + "'; it constrains nothing";
-      for (const char* known : validation_keywords)
-        if (iequals(key, known)) message += " (did you mean '" + std::string(known) + "'?)";
+      if (auto meant = nearest_name(key, validation_keywords); !meant.empty())
+        message += " (did you mean '" + std::string(meant) + "'?)";
       warn("schema-keyword-unknown", doc, at, std::move(message));
     }
   }
