@@ -72,7 +72,9 @@ TEST(lint_components, a_document_whose_components_are_all_used_gets_nothing_extr
   EXPECT_EQ(found(result.findings, "schema-keyword-unknown"), (std::vector<std::string>{"/components/schemas/Used/maxLenght"}));
   // A misspelling beyond case is named by edit distance (text_util.h nearest_name).
   for (const auto& d : result.findings)
-    if (d.rule == "schema-keyword-unknown") EXPECT_NE(d.message.find("(did you mean 'maxLength'?)"), std::string::npos) << d.message;
+    if (d.rule == "schema-keyword-unknown") {
+      EXPECT_NE(d.message.find("(did you mean 'maxLength'?)"), std::string::npos) << d.message;
+    }
 }
 
 }  // namespace
