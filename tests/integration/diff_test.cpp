@@ -18,6 +18,7 @@
 #include <tuple>
 #include <vector>
 
+#include "integration/cli_run.h"
 #include "test_support.h"
 #include "validator/document/document.h"
 
@@ -27,50 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct run_result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
-struct scratch {
-  fs::path dir;
-  scratch() {
-    dir = fs::temp_directory_path() / ("specgate_diff_" + std::to_string(::getpid()) + "_" +
-                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir);
-  }
-  ~scratch() { fs::remove_all(dir); }
-  std::string operator/(const std::string& name) const { return (dir / name).string(); }
-};
-
-run_result run_specgate(const std::vector<std::string>& args, const scratch& s, int timeout_s = 300) {
-  auto quote = [](const std::string& a) {
-    std::string q = "'";
-    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-  };
-  std::string cmd = "timeout " + std::to_string(timeout_s) + " " + quote(SPECGATE_BINARY);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + quote(s / "stdout") + " 2>" + quote(s / "stderr");
-  run_result r;
-  const int status = std::system(cmd.c_str());
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(s / "stdout");
-  r.err = read_file(s / "stderr");
-  return r;
-}
 
 // (METHOD /path, kind, class) of every change in a JSON rendering.
 using found = std::tuple<std::string, std::string, std::string>;
@@ -132,7 +89,7 @@ struct planter {
 
 TEST(diff_verb, kibana_against_a_copy_with_planted_changes_finds_each_and_nothing_else) {
   SPECGATE_REQUIRE_KIBANA_SPEC();
-  scratch s;
+  scratch s("specgate_diff");
   auto parsed = validator::parse_file(kibana_spec_path());
   ASSERT_TRUE(parsed.doc) << "cannot parse " << kibana_spec_path();
   planter p{parsed.doc->root(), {}, {}};
@@ -256,7 +213,7 @@ TEST(diff_verb, kibana_against_a_copy_with_planted_changes_finds_each_and_nothin
 
 TEST(diff_verb, kibana_against_itself_is_empty_and_exits_0) {
   SPECGATE_REQUIRE_KIBANA_SPEC();
-  scratch s;
+  scratch s("specgate_diff");
   const auto r = run_specgate({"diff", kibana_spec_path(), kibana_spec_path(), "--fail-on", "potentially-breaking"}, s);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.err, ::testing::HasSubstr("0 breaking, 0 potentially breaking, 0 compatible change(s) in 0 operation(s)"));
@@ -280,7 +237,7 @@ paths:
 )";
 
 TEST(diff_verb, exit_codes_follow_fail_on) {
-  scratch s;
+  scratch s("specgate_diff");
   write_file(s / "old.yaml", small_old);
   std::string potentially = small_old;
   potentially.replace(potentially.find("enum: [x]"), 9, "enum: [x, y]");
@@ -313,7 +270,7 @@ TEST(diff_verb, exit_codes_follow_fail_on) {
 // against the JUnit schema the other verbs' reports use) and SARIF (one result per change, level
 // by class, located in the new document; checked against the SARIF subset schema lint's test uses).
 TEST(diff_verb, junit_and_sarif_renderings_for_ci) {
-  scratch s;
+  scratch s("specgate_diff");
   write_file(s / "old.yaml", small_old);
   std::string changed = small_old;
   changed.replace(changed.find("in: query,"), 10, "in: query, required: true,");
@@ -363,7 +320,7 @@ TEST(diff_verb, junit_and_sarif_renderings_for_ci) {
 }
 
 TEST(diff_verb, unreadable_specs_and_bad_usage_exit_2_with_a_clear_message) {
-  scratch s;
+  scratch s("specgate_diff");
   write_file(s / "old.yaml", small_old);
   write_file(s / "broken.yaml", "openapi: 3.0.3\ninfo: [\n");
   auto r = run_specgate({"diff", s / "old.yaml", s / "missing.yaml"}, s);

@@ -19,6 +19,7 @@
 #include <tuple>
 
 #include "integration/harness.h"
+#include "integration/cli_run.h"
 #include "test_support.h"
 #include "validator/generate/test_plan.h"
 #include "validator/text_util.h"
@@ -32,48 +33,6 @@ using nlohmann::json;
 
 const std::string widgets = std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/data/widgets.yaml";
 
-struct run_result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A scratch directory per test, removed afterwards.
-struct scratch {
-  fs::path dir;
-  scratch() {
-    dir = fs::temp_directory_path() /
-          ("specgate_test_verb_" + std::to_string(::getpid()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir);
-  }
-  ~scratch() { fs::remove_all(dir); }
-  std::string operator/(const std::string& name) const { return (dir / name).string(); }
-};
-
-// Runs the specgate binary to completion (bounded by `timeout`), capturing stdout and stderr.
-run_result run_specgate(const std::vector<std::string>& args, const scratch& s, int timeout_s = 600) {
-  auto quote = [](const std::string& a) {
-    std::string q = "'";
-    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-  };
-  std::string cmd = "timeout " + std::to_string(timeout_s) + " " + quote(SPECGATE_BINARY);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + quote(s / "stdout") + " 2>" + quote(s / "stderr");
-  run_result r;
-  const int status = std::system(cmd.c_str());
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(s / "stdout");
-  r.err = read_file(s / "stderr");
-  return r;
-}
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -99,7 +58,7 @@ const json* operation_entry(const json& report, const std::string& id) {
 }
 
 TEST(test_verb, a_wrong_server_fails_with_each_planted_violation_at_its_operation_and_pointer) {
-  scratch s;
+  scratch s("specgate_test_verb");
   python_server target(std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/wrong_target.py");
   ASSERT_NE(target.port(), 0) << "python3 could not start tests/integration/wrong_target.py";
   const auto r = run_specgate({"test", "--spec", widgets, "--target", target.url(), "--allow-destructive", "--format",
@@ -135,7 +94,7 @@ TEST(test_verb, a_wrong_server_fails_with_each_planted_violation_at_its_operatio
 }
 
 TEST(test_verb, the_mock_of_a_small_document_passes_and_destructive_operations_are_skipped) {
-  scratch s;
+  scratch s("specgate_test_verb");
   specgate_process mock({"mock", "--quiet", "--port", "0", "--spec", widgets});
   ASSERT_TRUE(mock.running()) << mock.output();
   const auto r = run_specgate({"test", "--spec", widgets, "--target", "http://127.0.0.1:" + std::to_string(mock.port()),
@@ -155,7 +114,7 @@ TEST(test_verb, the_mock_of_a_small_document_passes_and_destructive_operations_a
 
 TEST(test_verb, every_operation_of_kibanas_document_passes_against_the_mock) {
   SPECGATE_REQUIRE_KIBANA_SPEC();
-  scratch s;
+  scratch s("specgate_test_verb");
   specgate_process mock({"mock", "--quiet", "--port", "0", "--spec", kibana_spec_path()});
   ASSERT_TRUE(mock.running()) << mock.output();
   const auto r = run_specgate({"test", "--spec", kibana_spec_path(), "--target",
@@ -201,7 +160,7 @@ std::vector<std::string> expected_dry_run(const validator::contract& c, std::uin
 
 TEST(test_verb, dry_run_lists_the_request_builders_plan_and_the_seed_reproduces_it) {
   SPECGATE_REQUIRE_KIBANA_SPEC();
-  scratch s;
+  scratch s("specgate_test_verb");
   auto built = validator::load_contract_file(kibana_spec_path());
   ASSERT_TRUE(built.value);
   for (const char* seed : {"0", "42"}) {
@@ -217,7 +176,7 @@ TEST(test_verb, dry_run_lists_the_request_builders_plan_and_the_seed_reproduces_
 
 TEST(test_verb, shards_are_disjoint_and_together_the_unsharded_run) {
   SPECGATE_REQUIRE_KIBANA_SPEC();
-  scratch s;
+  scratch s("specgate_test_verb");
   const std::vector<std::string> base = {"test",      "--spec",   kibana_spec_path(), "--target",
                                          "http://127.0.0.1:9", "--dry-run", "--allow-destructive"};
   const auto all = run_specgate(base, s);
@@ -249,7 +208,7 @@ TEST(test_verb, shards_are_disjoint_and_together_the_unsharded_run) {
 }
 
 TEST(test_verb, record_writes_a_har_that_reads_back_with_secrets_redacted) {
-  scratch s;
+  scratch s("specgate_test_verb");
   specgate_process mock({"mock", "--quiet", "--port", "0", "--spec", widgets});
   ASSERT_TRUE(mock.running()) << mock.output();
   const auto dry = run_specgate({"test", "--spec", widgets, "--target", "http://127.0.0.1:9", "--dry-run",
@@ -288,7 +247,7 @@ TEST(test_verb, record_writes_a_har_that_reads_back_with_secrets_redacted) {
 // negatives' invalid requests are what they were made of, and each was refused); against the
 // wrong server, the same findings as the live run.
 TEST(test_verb, validate_judges_a_recording_of_test_as_test_judged_it) {
-  scratch s;
+  scratch s("specgate_test_verb");
   specgate_process mock({"mock", "--quiet", "--port", "0", "--spec", widgets});
   ASSERT_TRUE(mock.running()) << mock.output();
   const auto live = run_specgate({"test", "--spec", widgets, "--target", "http://127.0.0.1:" + std::to_string(mock.port()),
@@ -324,7 +283,7 @@ TEST(test_verb, validate_judges_a_recording_of_test_as_test_judged_it) {
 // A first try without credentials against a server that wants them says what to do; two sources
 // of Authorization are a usage error.
 TEST(test_verb, answers_of_401_without_credentials_give_a_hint_and_two_credentials_are_refused) {
-  scratch s;
+  scratch s("specgate_test_verb");
   specgate_process mock({"mock", "--quiet", "--port", "0"});  // the embedded contract: credentials required
   ASSERT_TRUE(mock.running()) << mock.output();
   const std::string target = "http://127.0.0.1:" + std::to_string(mock.port());
@@ -344,7 +303,7 @@ TEST(test_verb, answers_of_401_without_credentials_give_a_hint_and_two_credentia
 
 // Shards of a live run, joined by `report merge`, equal the unsharded run (timing aside).
 TEST(test_verb, sharded_runs_merged_equal_the_unsharded_run) {
-  scratch s;
+  scratch s("specgate_test_verb");
   specgate_process mock({"mock", "--quiet", "--port", "0", "--spec", widgets});
   ASSERT_TRUE(mock.running()) << mock.output();
   const std::vector<std::string> base = {"test", "--spec", widgets, "--target",
