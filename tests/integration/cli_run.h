@@ -66,4 +66,29 @@ inline run_result run_specgate(const std::vector<std::string>& args, const scrat
   return r;
 }
 
+// A test fixture owning a scratch directory ("<prefix>-<pid>-<test>") and writing files into it.
+class cli_fixture : public ::testing::Test {
+ protected:
+  explicit cli_fixture(std::string prefix) : prefix_(std::move(prefix)) {}
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           (prefix_ + "-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::filesystem::path write(const std::string& name, const std::string& text) {
+    const std::filesystem::path p = dir_ / name;
+    write_file(p, text);
+    return p;
+  }
+  std::filesystem::path dir_;
+
+ private:
+  std::string prefix_;
+};
+
 }  // namespace specgate::testing

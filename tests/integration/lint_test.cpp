@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "integration/cli_run.h"
 #include "test_support.h"
 
 namespace {
@@ -24,18 +25,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using ::testing::HasSubstr;
 
-struct run_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using specgate::testing::run_result;
+const auto& slurp = specgate::testing::read_file;
 
 const std::string header = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
 
@@ -74,22 +65,9 @@ const std::string error_spec = header +
                                "      responses:\n"
                                "        '200': {$ref: '#/components/responses/Nowhere'}\n";
 
-class lint_cli : public ::testing::Test {
+class lint_cli : public specgate::testing::cli_fixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("specgate-lint-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  fs::path write(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
+  lint_cli() : cli_fixture("specgate-lint") {}
   // Runs `specgate lint ARGS` in the test's directory (each argument single-quoted).
   run_result lint(const std::vector<std::string>& args) {
     std::string command = "cd '" + dir_.string() + "' && " + std::string(SPECGATE_BINARY) + " lint";
@@ -105,7 +83,6 @@ class lint_cli : public ::testing::Test {
     r.err = slurp(dir_ / "stderr.txt");
     return r;
   }
-  fs::path dir_;
 };
 
 TEST_F(lint_cli, ExitCodesZeroOneTwo) {

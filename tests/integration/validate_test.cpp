@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/harness.h"
+#include "integration/cli_run.h"
 #include "test_support.h"
 #include "validator/text_util.h"
 #include "validator/traffic/content_coding.h"
@@ -28,35 +29,12 @@ using json = nlohmann::json;
 using specgate::testing::http_request;
 using specgate::testing::specgate_process;
 
-struct run_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using specgate::testing::run_result;
+const auto& slurp = specgate::testing::read_file;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class validate_cli : public ::testing::Test {
+class validate_cli : public specgate::testing::cli_fixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("specgate-validate-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  fs::path write(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
+  validate_cli() : cli_fixture("specgate-validate") {}
   // Runs the binary with `args` (each single-quoted), stdin from `input` when given.
   run_result run(const std::vector<std::string>& args, const std::string& input = "") {
     std::string command = std::string(SPECGATE_BINARY);
@@ -88,7 +66,6 @@ class validate_cli : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
 };
 
 json har_entry(const std::string& method, const std::string& url, int status, const std::string& response_body,
