@@ -17,8 +17,14 @@ PACKAGES := g++ cmake ninja-build pkg-config ccache \
 # python3-jsonschema: the independent validator the example cross-check test compares with.
 # libxml2-utils: xmllint checks the JUnit reports against tests/validator/data/junit.xsd;
 # chromium: the HTML report is opened headless by a test (docs/reports.md).
+# Extra packages for `make soak`: the schema check reads the spec's YAML; curl reads the metrics.
+SOAK_PACKAGES := python3-yaml curl
 # Extra packages for `make bench`: the load generator, the nginx ceiling, Node.js for Prism.
 BENCH_PACKAGES := wrk nginx curl
+# Extra packages for `make fuzz`: clang and its libFuzzer/sanitizer runtimes.
+FUZZ_PACKAGES  := clang libclang-rt-14-dev
+FUZZ_DIR       ?= build-fuzz
+FUZZ_SECONDS   ?= 60
 # Node.js and npm from Debian, unless some npm is already on PATH (a nodesource nodejs conflicts with Debian's npm).
 NODE_PACKAGES  := nodejs npm
 PRISM_VERSION  ?= 5.14.2
@@ -26,8 +32,14 @@ PORTMAN_VERSION ?= 1.33.0
 NEWMAN_VERSION ?= 6.2.2
 SPECTRAL_VERSION ?= 6.16.3
 REDOCLY_VERSION ?= 2.77.0
+# Extra packages for packaging: help2man writes the man page, mmdebstrap builds the fresh Debian 12 roots the
+# package and the image are checked in, podman builds the image (docs/install.md).
+PACKAGING_PACKAGES := help2man dpkg-dev mmdebstrap python3-yaml
+IMAGE_PACKAGES     := podman
+PREFIX     ?= /usr/local
+CHECK_DIR  ?= $(BUILD_DIR)/check
 
-.PHONY: all setup build run test bench bench-setup clean help
+.PHONY: all setup build run test bench bench-setup soak fuzz clean help packaging-setup package package-check install image-check ci-examples-check
 
 all: build
 
@@ -36,7 +48,14 @@ help:
 	@echo "make test   install what is missing, build, run every test"
 	@echo "make build  build only (into $(BUILD_DIR)/)"
 	@echo "make bench  build and run the benchmarks (see bench/RESULTS.md)"
+	@echo "make fuzz   build the libFuzzer targets (clang, ASan+UBSan) in $(FUZZ_DIR)/, run each FUZZ_SECONDS=$(FUZZ_SECONDS) s"
 	@echo "make setup  install missing Debian packages"
+	@echo "make soak   10 minutes of mixed traffic against the mock and the proxy (SOAK_SECONDS=N to shorten)"
+	@echo "make package        the Debian package in $(BUILD_DIR)/package/ (docs/install.md)"
+	@echo "make package-check  the package installed and run in a fresh Debian 12 root"
+	@echo "make install PREFIX=/usr/local   install specgate and its man page from source"
+	@echo "make ci-examples-check      the docs/ci/ examples parse"
+	@echo "make image-check    build the Dockerfile with podman, run specgate in a chroot of the image"
 
 setup:
 	@tools/install-packages.sh $(PACKAGES)
@@ -65,6 +84,46 @@ bench-setup: setup
 
 bench: bench-setup build
 	bench/run.sh $(BUILD_DIR)
+
+# Not part of CI: crashes, wrong answers (checked with python3-jsonschema) and memory slope; figures in bench/RESULTS.md.
+soak: build
+	@tools/install-packages.sh $(SOAK_PACKAGES)
+	SPECGATE=$(BUILD_DIR)/specgate bench/soak.sh
+
+packaging-setup: setup
+	@tools/install-packages.sh $(PACKAGING_PACKAGES)
+
+# Re-configured so that a help2man installed after the first configure is found, and the commit is current.
+package: packaging-setup
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target specgate specgate_man
+	cd $(BUILD_DIR) && cpack
+	dpkg-deb -I $(BUILD_DIR)/package/specgate_*.deb
+
+package-check: package
+	tools/packaging/package-check.sh $$(ls $(BUILD_DIR)/package/specgate_*.deb) $(CHECK_DIR)
+
+install: packaging-setup
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target specgate specgate_man
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+# The docs/ci/ examples parse and show what docs/install.md says (python3-yaml).
+ci-examples-check:
+	tools/packaging/check-ci-examples.py
+
+image-check: packaging-setup
+	@tools/install-packages.sh $(IMAGE_PACKAGES)
+	tools/packaging/image-check.sh $(CHECK_DIR)
+
+# libFuzzer targets (tests/fuzz/libfuzzer/): built with clang + ASan + UBSan in their own directory,
+# each run FUZZ_SECONDS from the seeds in tests/fuzz/corpus/; findings land in $(FUZZ_DIR)/fuzz-artifacts/.
+fuzz: setup
+	@tools/install-packages.sh $(FUZZ_PACKAGES)
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+	  "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DSPECGATE_LIBFUZZER=ON -DBUILD_TESTING=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_targets
+	BUILD_DIR=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/libfuzzer/run.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

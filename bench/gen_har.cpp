@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "server/mock_service.h"
+#include "server/mock/mock_service.h"
 #include "validator/check/request_validator.h"
 #include "validator/contract/router.h"
 #include "validator/generate/request_builder.h"

@@ -15,7 +15,7 @@ SPEC=${SPECGATE_KIBANA_SPEC:-$(cd .. && pwd)/shared/specs/kibana.yaml}
 DURATION=${BENCH_DURATION:-10s}
 PRISM_DURATION=${BENCH_PRISM_DURATION:-5s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
-NGINX_PORT=18090 PROXY_PORT=18091 NGINX_PROXY_PORT=18092 PRISM_PORT=4011
+NGINX_PORT=18090 PROXY_PORT=18091 NGINX_PROXY_PORT=18092 SINK_PORT=18093 PRISM_PORT=4011
 PRISM=$BUILD/bench-tools/node_modules/.bin/prism
 WORK=$(mktemp -d /tmp/specgate-proxy-bench.XXXXXX)
 PIDS=()
@@ -28,7 +28,7 @@ source bench/lib.sh  # say, wait_ready, run_wrk, peak_rss_mb, write_nginx_conf
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || { echo "(proxy benchmark skipped: $tool not installed; make bench-setup installs it)"; exit 0; }
 done
-for port in $NGINX_PORT $PROXY_PORT $NGINX_PROXY_PORT $PRISM_PORT; do
+for port in $NGINX_PORT $PROXY_PORT $NGINX_PROXY_PORT $SINK_PORT $PRISM_PORT; do
   if curl -s -o /dev/null -m 1 "http://127.0.0.1:$port/"; then echo "port $port is taken: stop what listens there" >&2; exit 1; fi
 done
 
@@ -99,6 +99,29 @@ if "$BUILD/specgate" proxy --help 2>/dev/null | grep -q '^Usage: specgate proxy'
     SG_RPS=$WRK_RPS SG_P99=$WRK_P99_MS SG_RSS=$(peak_rss_mb "$SG")
   fi
   stop "$SG"
+  # A large upload streamed through the proxy (past --max-check-bytes: forwarded as it arrives)
+  # against the same upload straight to the upstream, bench/upload_sink.py, which reads the body
+  # to its end and discards it (nginx's `return` answers before reading a body).
+  UPLOAD_MB=${BENCH_UPLOAD_MB:-200}
+  python3 bench/upload_sink.py "$SINK_PORT" &
+  SINK=$!
+  PIDS+=("$SINK")
+  "$BUILD/specgate" proxy --upstream "http://127.0.0.1:$SINK_PORT" --spec "$SPEC" --quiet --port "$PROXY_PORT" \
+    2>"$WORK/specgate-upload.log" &
+  SG=$!
+  PIDS+=("$SG")
+  if [[ $(wait_ready "$PROXY_PORT" 30) != timeout ]]; then
+    head -c "$((UPLOAD_MB << 20))" /dev/zero >"$WORK/upload.bin"
+    upload() { curl -s -o "$WORK/upload.out" -m 120 -H 'Expect:' -w '%{time_total} %{http_code}' --data-binary @"$WORK/upload.bin" "$1"; }
+    UP_RSS0=$(peak_rss_mb "$SG")
+    read -r UP_DIRECT UP_DIRECT_CODE <<<"$(upload "http://127.0.0.1:$SINK_PORT/upload" || true)"
+    read -r UP_PROXY UP_PROXY_CODE <<<"$(upload "http://127.0.0.1:$PROXY_PORT/upload" || true)"
+    UP_RSS=$(peak_rss_mb "$SG")
+    echo "upload of $UPLOAD_MB MiB: direct ${UP_DIRECT}s ($UP_DIRECT_CODE), through specgate proxy ${UP_PROXY}s ($UP_PROXY_CODE, upstream got $(cat "$WORK/upload.out")); specgate peak RSS $UP_RSS0 -> $UP_RSS MB"
+    rm -f "$WORK/upload.bin"
+  fi
+  stop "$SG"
+  stop "$SINK"
 else
   echo "specgate proxy: skipped: no proxy verb"
 fi
@@ -135,5 +158,6 @@ if [[ -n $SG_RPS ]]; then
   echo "p99 added by specgate proxy: $(awk -v a="$SG_P99" -v b="$NGINX_P99" 'BEGIN { if (a == "?" || b == "?") print "?"; else printf "%.3f", a - b }') ms (target under 1 ms)"
   [[ -n $PRISM_RPS ]] && echo "specgate proxy / prism proxy throughput: $(ratio "$SG_RPS" "$PRISM_RPS" '%.1f')x (target at least 100x); memory prism / specgate: $(ratio "$PRISM_RSS" "$SG_RSS" '%.1f')x"
 fi
+[[ -n ${UP_PROXY:-} ]] && echo "upload $UPLOAD_MB MiB through specgate proxy: $(ratio "$UPLOAD_MB" "$UP_PROXY" '%.0f') MiB/s, $(ratio "$UP_PROXY" "$UP_DIRECT" '%.2f')x the direct time; peak RSS grew $((UP_RSS - UP_RSS0)) MB (held whole it would grow $UPLOAD_MB MB)"
 [[ -n $PRISM_RPS ]] && echo "prism proxy / nginx direct throughput: $(ratio "$PRISM_RPS" "$NGINX_RPS" '%.4f')"
 exit 0

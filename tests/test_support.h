@@ -3,6 +3,8 @@
 // that its absence is a failure there (a skip elsewhere).
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,14 @@ inline bool running_in_ci() {
 
 inline std::string kibana_spec_path() { return SPECGATE_KIBANA_SPEC; }
 inline std::string source_dir() { return SPECGATE_SOURCE_DIR; }
+
+// The whole file as bytes ("" when it cannot be read).
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
 
 }  // namespace specgate::testing
 

@@ -11,11 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/http_server.h"
-#include "server/journal.h"
-#include "server/mock_host.h"
-#include "server/mock_service.h"
-#include "server/reloader.h"
+#include "server/observe/admin_api.h"
+#include "server/http/http_server.h"
+#include "server/observe/journal.h"
+#include "server/mock/mock_host.h"
+#include "server/mock/mock_service.h"
+#include "server/mock/reloader.h"
 #include "tools/commands.h"
 #include "tools/embedded.h"
 #include "tools/serve_common.h"
@@ -105,6 +106,8 @@ int run_mock(const mock_options& options) {
   server::host_options host_options;
   host_options.cors = options.cors;
   host_options.journal_size = options.journal_size;
+  host_options.admin = {options.admin_token, options.admin_off};
+  host_options.redact.headers = options.redact_headers;
   // The host holds the only reference: a reload can free the first contract.
   server::mock_host host(std::move(first.service), spec_name, host_options);
 
@@ -153,6 +156,8 @@ int run_mock(const mock_options& options) {
     if (options.watch && options.spec.path.empty() && !fixtures_dir_flag)
       std::cerr << "specgate: --watch: the embedded spec never changes; nothing to watch (SIGHUP still reloads)\n";
   }
+  if (const auto warning = server::admin_exposure_warning(options.host, host_options.admin); !warning.empty())
+    std::cerr << warning << "\n";
   auto mock = host.service();
   const auto& root = mock->contract().docs().root().root();
   std::string title = root.contains("info") ? root["info"].value("title", "API") : "API";

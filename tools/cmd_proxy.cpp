@@ -1,15 +1,19 @@
 // `specgate proxy`: a validating reverse proxy in front of a real server (Kibana).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
-#include "server/http_server.h"
-#include "server/mock_service.h"
-#include "server/proxy_host.h"
-#include "server/recorder.h"
+#include "server/observe/admin_api.h"
+#include "server/http/http_server.h"
+#include "server/mock/mock_service.h"
+#include "server/proxy/proxy_host.h"
+#include "server/proxy/recorder.h"
+#include "server/client/upstream_client.h"
 #include "tools/commands.h"
 #include "tools/serve_common.h"
 
@@ -38,6 +42,8 @@ int run_proxy(const proxy_options& options) {
   proxy.max_check_bytes = options.max_check_bytes;
   proxy.tls = !options.tls_cert.empty();
   proxy.journal_size = options.journal_size;
+  proxy.admin = {options.admin_token, options.admin_off};
+  proxy.redact.headers = options.redact_headers;
   if (!options.quiet)
     proxy.log = [](std::string_view line) {
       std::string text(line);
@@ -82,8 +88,14 @@ int run_proxy(const proxy_options& options) {
     return exit_usage;
   }
 
-  server::server_options server_options = serving_options(options, host);
+  // Each client connection may hold one upstream connection; the pools keep up to
+  // max_idle_per_thread idle ones per thread besides.
+  const unsigned threads = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  server::server_options server_options =
+      serving_options(options, host, 2, 64 + std::size_t{threads} * server::upstream_options{}.max_idle_per_thread);
   server_options.body_limit = options.max_body_bytes;
+  // Request bodies the checks would not read anyway go upstream as they arrive.
+  server_options.stream_request_above = std::max<std::size_t>(options.max_check_bytes, 1);
   // The upstream may take its time; the session's write and read timeouts stay the server's.
   server_options.on_complete = [&host](const server::http_request& req, const server::http_response& res,
                                        std::chrono::microseconds took) { host.complete(req, res, took); };
@@ -95,6 +107,8 @@ int run_proxy(const proxy_options& options) {
     std::cerr << "specgate: " << error << "\n";
     return exit_usage;
   }
+  if (const auto warning = server::admin_exposure_warning(options.host, proxy.admin); !warning.empty())
+    std::cerr << warning << "\n";
   const auto& root = service->contract().docs().root().root();
   const std::string title = root.contains("info") ? root["info"].value("title", "API") : "API";
   const bool tls = !options.tls_cert.empty();

@@ -7,8 +7,8 @@
 #include <iostream>
 #include <optional>
 
-#include "server/request_batch.h"
-#include "server/upstream_client.h"
+#include "server/client/request_batch.h"
+#include "server/client/upstream_client.h"
 #include "tools/commands.h"
 #include "tools/report_output.h"
 #include "validator/check/test_verdict.h"
@@ -132,6 +132,7 @@ int run_test(const test_options& options) {
   }
 
   har_writer har;
+  const redaction redact{options.redact_headers, {}};  // --redact-header: the report and the HAR
   if (!options.record.empty())
     if (auto e = har.open(options.record, SPECGATE_VERSION); !e.empty()) {
       std::fprintf(stderr, "specgate test: %s\n", e.c_str());
@@ -185,7 +186,7 @@ int run_test(const test_options& options) {
             decoded = std::move(d.body);
       }
     }
-    const exchange shown = redacted(e, {});
+    const exchange shown = redacted(e, redact);
     report.add(shown);
     if (har.written() || !options.record.empty())
       if (auto w = har.write(shown, decoded ? std::optional<std::string_view>(*decoded) : std::nullopt);

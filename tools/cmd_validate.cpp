@@ -96,6 +96,7 @@ int run_validate(const validate_options& options) {
 
   const validator::exchange_check check(contract, options.max_check_bytes);
   validator::traffic_report report(contract, "specgate validate");
+  const validator::redaction redact{options.redact_headers, {}};  // --redact-header
   progress_line progress;
   std::size_t input_errors = 0;
 
@@ -115,10 +116,10 @@ int run_validate(const validate_options& options) {
             else e.response_violations.clear();
           }
         },
-        [&report](validator::exchange& e) {
+        [&report, &redact](validator::exchange& e) {
           // The report quotes request-targets: secrets in queries and headers go; bodies are moved, not copied.
           std::string request_body = std::move(e.request_body), response_body = std::move(e.response_body);
-          validator::exchange shown_exchange = validator::redacted(e, {});
+          validator::exchange shown_exchange = validator::redacted(e, redact);
           shown_exchange.request_body = std::move(request_body);
           shown_exchange.response_body = std::move(response_body);
           report.add(shown_exchange);

@@ -28,6 +28,14 @@ std::string spec_display_name(const spec_source& source);
 // Prints the errors and the first warnings of a load, one per line (file:line:col), to stderr.
 void print_problems(const validator::diagnostics& problems, const std::string& spec_name);
 
+// Connection limits and read deadlines of both serving verbs (mock, proxy).
+struct serving_limits {
+  std::size_t max_connections = 10'000;  // beyond: 503 and close (lowered to what RLIMIT_NOFILE allows)
+  unsigned header_timeout_ms = 10'000;   // request line + headers, from the request's first byte: 408
+  unsigned read_timeout_ms = 30'000;     // the whole request (header + body), from its first byte: 408
+  unsigned idle_timeout_ms = 60'000;     // a keep-alive connection waiting for its next request: closed
+};
+
 struct mock_options {
   spec_source spec;
   std::string host = "127.0.0.1";
@@ -43,6 +51,10 @@ struct mock_options {
   std::size_t journal_size = 1000; // requests kept for GET /__specgate/journal (0 = none)
   std::size_t max_payload = 1048576;  // request bodies past this: 413 (Kibana's server.maxPayload)
   std::string server_name;         // kibana profile: kbn-name; empty = the host name
+  std::string admin_token;         // --admin-token / SPECGATE_ADMIN_TOKEN: Bearer token for /__specgate/*
+  bool admin_off = false;          // no admin endpoints: /__specgate/* is routed like any path
+  std::vector<std::string> redact_headers;  // redacted in the journal besides the defaults
+  serving_limits limits;
 };
 
 int run_mock(const mock_options& options);
@@ -70,6 +82,9 @@ struct proxy_options {
   std::size_t journal_size = 1000;
   std::size_t max_payload = 1048576;
   std::string server_name;
+  std::string admin_token;         // as mock_options
+  bool admin_off = false;          // no admin endpoints: /__specgate/* is forwarded like any path
+  serving_limits limits;
 };
 
 int run_proxy(const proxy_options& options);
@@ -101,6 +116,7 @@ struct test_options {
   bool allow_destructive = false;
   std::string ca;                       // PEM trust anchors for an https target
   bool insecure = false;
+  std::vector<std::string> redact_headers;  // redacted in the report and --record besides the defaults
   report_options reports;
 };
 int run_test(const test_options& options);
@@ -110,6 +126,7 @@ struct validate_options {
   std::vector<std::string> traffic;     // HAR 1.2 or NDJSON files ("-" = stdin)
   double min_coverage = 0;              // percent of operations; below: exit 1
   std::size_t max_check_bytes = 8 * 1024 * 1024;
+  std::vector<std::string> redact_headers;  // redacted in the report besides the defaults
   report_options reports;
 };
 int run_validate(const validate_options& options);

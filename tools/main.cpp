@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
       "problem+json errors, 405 with Allow, WWW-Authenticate). auto picks kibana for the embedded contract and\n"
       "Kibana's documents, openapi for any other. See docs/profiles.md.",
       "specgate"};
-  app.set_version_flag("--version", std::string("specgate ") + SPECGATE_VERSION);
+  app.set_version_flag("--version", std::string("specgate ") + SPECGATE_VERSION + " (commit " + SPECGATE_GIT_COMMIT +
+                                        ", " + SPECGATE_BUILD_TYPE + " build)");
   app.require_subcommand(1);
 
   spec_source source;
@@ -40,12 +41,48 @@ int main(int argc, char** argv) {
         ->capture_default_str();
   };
 
+  // --admin-token / SPECGATE_ADMIN_TOKEN and --admin-off of the serving verbs (docs/SECURITY.md).
+  auto add_admin_options = [&](CLI::App* cmd, std::string& token, bool& off) {
+    auto* token_option =
+        cmd->add_option("--admin-token", token,
+                        "Require Authorization: Bearer TOKEN on /__specgate/* (health answers only {\"status\":\"ok\"} "
+                        "without it). Prefer the environment variable SPECGATE_ADMIN_TOKEN: a command line is "
+                        "visible to every user in ps")
+            ->envname("SPECGATE_ADMIN_TOKEN")
+            ->check([](const std::string& value) {
+              return value.empty() ? std::string("an empty admin token would protect nothing") : std::string();
+            });
+    cmd->add_flag("--admin-off", off, "No admin endpoints: /__specgate/* is an ordinary request")
+        ->excludes(token_option);
+  };
+
+  auto add_serving_limits = [&](CLI::App* cmd, serving_limits& limits) {
+    cmd->add_option("--max-connections", limits.max_connections,
+                    "Connections served at once; beyond: 503 and close (lowered, with a warning, when the open-file "
+                    "limit cannot be raised to fit)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}))
+        ->capture_default_str();
+    cmd->add_option("--header-timeout", limits.header_timeout_ms,
+                    "Milliseconds for a request's line and headers, from its first byte (then 408)")
+        ->check(CLI::Range(1u, 3'600'000u))
+        ->capture_default_str();
+    cmd->add_option("--read-timeout", limits.read_timeout_ms,
+                    "Milliseconds for a whole request, headers and body, from its first byte (then 408)")
+        ->check(CLI::Range(1u, 3'600'000u))
+        ->capture_default_str();
+    cmd->add_option("--idle-timeout", limits.idle_timeout_ms,
+                    "Milliseconds a keep-alive connection may wait for its next request (then closed)")
+        ->check(CLI::Range(1u, 3'600'000u))
+        ->capture_default_str();
+  };
+
   mock_options mock;
   auto* mock_cmd = app.add_subcommand("mock", "Serve a mock of the API on http://HOST:PORT");
   mock_cmd->footer(
-      "Admin endpoints (no credentials or kbn-xsrf needed): GET /__specgate/health, GET /__specgate/metrics "
+      "Admin endpoints (outside the contract: no API credentials or kbn-xsrf needed): GET /__specgate/health, GET /__specgate/metrics "
       "(Prometheus text), GET /__specgate/journal?operationId=ID&limit=N (newest first; DELETE clears it), "
-      "GET /__specgate/spec.\nSIGHUP reloads the spec and fixtures; SIGINT/SIGTERM stop gracefully.\n"
+      "GET /__specgate/spec. Bound to 127.0.0.1 by default; --admin-token (or SPECGATE_ADMIN_TOKEN) protects them, "
+      "--admin-off removes them (docs/SECURITY.md).\nSIGHUP reloads the spec and fixtures; SIGINT/SIGTERM stop gracefully.\n"
       "The ready line names the profile and why (\"profile kibana (auto: info.title)\"). Under kibana every answer "
       "carries kbn-name, kbn-license-sig, x-content-type-options, referrer-policy, permissions-policy, "
       "cross-origin-opener-policy, content-security-policy and cache-control, JSON goes as "
@@ -70,6 +107,7 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("--tls-cert", mock.tls_cert, "PEM certificate: serve https");
   mock_cmd->add_option("--tls-key", mock.tls_key, "PEM private key for --tls-cert");
   mock_cmd->add_flag("--quiet,-q", mock.quiet, "No per-request log lines on stderr");
+  add_serving_limits(mock_cmd, mock.limits);
   mock_cmd->add_flag("--dry-run", mock.dry_run,
                      "Load the spec, prepare every answer, bind the port, print the ready line, then exit");
   mock_cmd->add_flag("--watch", mock.watch,
@@ -83,6 +121,10 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("--journal-size", mock.journal_size,
                        "Requests kept for GET /__specgate/journal (0 = none)")
       ->capture_default_str();
+  add_admin_options(mock_cmd, mock.admin_token, mock.admin_off);
+  mock_cmd->add_option("--redact-header", mock.redact_headers,
+                       "A header to redact in the journal besides Authorization, Cookie, Set-Cookie, X-Api-Key, ... "
+                       "(repeat)");
   std::string mock_fixtures_dir;
   bool mock_strict = false;
   auto* mock_fixtures_option = mock_cmd->add_option(
@@ -102,7 +144,8 @@ int main(int argc, char** argv) {
       "JSON log line per exchange, /__specgate/metrics, /__specgate/journal, and with --report/--record to "
       "files. Report mode (default) forwards everything unchanged; --enforce refuses invalid requests with the "
       "profile's 400 and replaces invalid responses with a 502 listing the violations. Upstream down: 502; too "
-      "slow: 504. SIGINT/SIGTERM stop gracefully and write the report. See docs/proxy.md.");
+      "slow: 504. SIGINT/SIGTERM stop gracefully and write the report. Admin endpoints: as the mock's, protected by "
+      "--admin-token / SPECGATE_ADMIN_TOKEN or removed by --admin-off. See docs/proxy.md and docs/SECURITY.md.");
   add_spec_options(proxy_cmd);
   add_profile_option(proxy_cmd);
   proxy_cmd->add_option("--upstream", proxy.upstream,
@@ -120,7 +163,7 @@ int main(int argc, char** argv) {
                         "Bodies larger than this pass unchecked, reported as \"not checked: too large\"")
       ->capture_default_str();
   proxy_cmd->add_option("--max-body-bytes", proxy.max_body_bytes,
-                        "Largest request body held (then 413); responses past --max-check-bytes are streamed, without a size limit")
+                        "Largest request body accepted (then 413); request bodies past --max-check-bytes are streamed to the upstream, responses past it to the client (those without a size limit)")
       ->capture_default_str();
   proxy_cmd->add_option("--connect-timeout", proxy.connect_timeout_ms, "Milliseconds to connect to the upstream (then 504)")
       ->capture_default_str();
@@ -132,7 +175,8 @@ int main(int argc, char** argv) {
                         "(JUnit), with coverage of operations and status codes");
   proxy_cmd->add_option("--record", proxy.record, "Record every exchange to FILE as HAR 1.2, secrets redacted");
   proxy_cmd->add_option("--redact-header", proxy.redact_headers,
-                        "A header to redact in the recording besides Authorization, Cookie, Set-Cookie, ... (repeat)");
+                        "A header to redact in the recording, the report and the journal besides Authorization, "
+                        "Cookie, Set-Cookie, X-Api-Key, ... (repeat)");
   proxy_cmd->add_option("--max-payload", proxy.max_payload,
                         "Kibana's server.maxPayload: larger request bodies are a 413 violation")
       ->capture_default_str();
@@ -145,6 +189,8 @@ int main(int argc, char** argv) {
   proxy_cmd->add_option("--journal-size", proxy.journal_size, "Exchanges kept for GET /__specgate/journal (0 = none)")
       ->capture_default_str();
   proxy_cmd->add_flag("--quiet,-q", proxy.quiet, "No per-exchange log lines on stderr");
+  add_admin_options(proxy_cmd, proxy.admin_token, proxy.admin_off);
+  add_serving_limits(proxy_cmd, proxy.limits);
 
   // --format/--output pairs of the CI verbs: one value per --format, so positional files after it stay positional.
   auto add_format_options = [&](CLI::App* cmd, std::vector<std::string>& formats, std::vector<std::string>& outputs,
@@ -185,6 +231,9 @@ int main(int argc, char** argv) {
   test_cmd->add_flag("--dry-run", test.dry_run, "List the requests that would be sent; send nothing");
   test_cmd->add_option("--seed", test.seed, "Seed of generated data (same seed, same requests)")->capture_default_str();
   test_cmd->add_option("--record", test.record, "Record every exchange to FILE as HAR 1.2, secrets redacted");
+  test_cmd->add_option("--redact-header", test.redact_headers,
+                       "A header to redact in the reports and --record besides Authorization, Cookie, Set-Cookie, "
+                       "X-Api-Key, ... (repeat)");
   test_cmd->add_option("--shard", test.shard, "Run the K-th of N deterministic slices of the selected operations: K/N");
   test_cmd->add_flag("--allow-destructive", test.allow_destructive,
                      "Also run DELETE operations and POSTs whose operationId says delete");
@@ -206,6 +255,9 @@ int main(int argc, char** argv) {
                            "Bodies larger than this are not checked, reported as \"not checked: too large\"")
       ->capture_default_str();
   validate_cmd->add_option("--base-path", source.base_path, "Prefix of every route in the recorded URLs");
+  validate_cmd->add_option("--redact-header", validate.redact_headers,
+                           "A header to redact in the reports besides Authorization, Cookie, Set-Cookie, X-Api-Key, "
+                           "... (repeat)");
   add_report_options(validate_cmd, validate.reports);
 
   report_merge_options merge;

@@ -32,9 +32,9 @@
 #include <vector>
 
 #include "fuzz/fuzz_support.h"
-#include "server/http_server.h"
-#include "server/mock_host.h"
-#include "server/mock_service.h"
+#include "server/http/http_server.h"
+#include "server/mock/mock_host.h"
+#include "server/mock/mock_service.h"
 #include "validator/contract/contract.h"
 
 namespace specgate::fuzz {

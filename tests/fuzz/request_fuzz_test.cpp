@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "fuzz/fuzz_support.h"
-#include "server/admin_api.h"
-#include "server/mock_host.h"
-#include "server/mock_service.h"
+#include "server/observe/admin_api.h"
+#include "server/mock/mock_host.h"
+#include "server/mock/mock_service.h"
 #include "validator/check/response_validator.h"
 #include "validator/contract/contract.h"
 #include "validator/contract/param_encode.h"

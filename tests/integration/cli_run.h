@@ -13,19 +13,14 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.h"
+
 namespace specgate::testing {
 
 struct run_result {
   int code = -1;
   std::string out, err;
 };
-
-inline std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 inline void write_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -48,22 +43,37 @@ struct scratch {
   std::string operator/(const std::string& name) const { return (dir / name).string(); }
 };
 
-// `specgate ARGS`, output captured in the scratch directory.
-inline run_result run_specgate(const std::vector<std::string>& args, const scratch& s, int timeout_s = 600) {
+// `specgate ARGS` (each argument quoted for the shell), run from `cwd` (empty: this process's),
+// stdin from `stdin_path` (empty: /dev/null), stdout and stderr captured through two files in
+// `capture_dir`; killed after `timeout_s`.
+inline run_result run_specgate_at(const std::vector<std::string>& args, const std::filesystem::path& capture_dir,
+                                  const std::string& cwd = "", const std::string& stdin_path = "",
+                                  int timeout_s = 600) {
   auto quote = [](const std::string& a) {
     std::string q = "'";
     for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return q + "'";
   };
-  std::string cmd = "timeout " + std::to_string(timeout_s) + " " + quote(SPECGATE_BINARY);
+  const auto out_path = capture_dir / ".specgate-stdout", err_path = capture_dir / ".specgate-stderr";
+  std::string cmd = cwd.empty() ? std::string() : "cd " + quote(cwd) + " && ";
+  cmd += "timeout " + std::to_string(timeout_s) + " " + quote(SPECGATE_BINARY);
   for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + quote(s / "stdout") + " 2>" + quote(s / "stderr");
+  cmd += " >" + quote(out_path.string()) + " 2>" + quote(err_path.string());
+  cmd += " <" + quote(stdin_path.empty() ? std::string("/dev/null") : stdin_path);
   run_result r;
   const int status = std::system(cmd.c_str());
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(s / "stdout");
-  r.err = read_file(s / "stderr");
+  r.out = read_file(out_path);
+  r.err = read_file(err_path);
+  std::error_code ec;
+  std::filesystem::remove(out_path, ec);
+  std::filesystem::remove(err_path, ec);
   return r;
+}
+
+// `specgate ARGS`, output captured in the scratch directory.
+inline run_result run_specgate(const std::vector<std::string>& args, const scratch& s, int timeout_s = 600) {
+  return run_specgate_at(args, s.dir, "", "", timeout_s);
 }
 
 // A test fixture owning a scratch directory ("<prefix>-<pid>-<test>") and writing files into it.
@@ -79,6 +89,10 @@ class cli_fixture : public ::testing::Test {
   void TearDown() override {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+  }
+  // `specgate ARGS` run in the test's directory, stdin from `stdin_path` (empty: /dev/null).
+  run_result specgate(const std::vector<std::string>& args, const std::string& stdin_path = "") {
+    return run_specgate_at(args, dir_, dir_.string(), stdin_path);
   }
   std::filesystem::path write(const std::string& name, const std::string& text) {
     const std::filesystem::path p = dir_ / name;

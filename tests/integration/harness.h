@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,7 +28,9 @@ namespace specgate::testing {
 class specgate_process {
  public:
   // Runs SPECGATE_BINARY with `args`; waits until it says where it listens.
-  explicit specgate_process(std::vector<std::string> args, std::chrono::seconds startup = std::chrono::seconds(30)) {
+  // open_file_limit > 0: the child's RLIMIT_NOFILE (soft and hard), as `ulimit -n` would set it.
+  explicit specgate_process(std::vector<std::string> args, std::chrono::seconds startup = std::chrono::seconds(30),
+                            rlim_t open_file_limit = 0) {
     int fds[2];
     if (pipe(fds) != 0) return;
     pid_ = fork();
@@ -35,6 +38,10 @@ class specgate_process {
       dup2(fds[1], STDERR_FILENO);
       close(fds[0]);
       close(fds[1]);
+      if (open_file_limit > 0) {
+        const rlimit limit{open_file_limit, open_file_limit};
+        setrlimit(RLIMIT_NOFILE, &limit);
+      }
       std::vector<char*> argv;
       static std::string binary = SPECGATE_BINARY;
       argv.push_back(binary.data());

@@ -68,20 +68,10 @@ const std::string error_spec = header +
 class lint_cli : public specgate::testing::cli_fixture {
  protected:
   lint_cli() : cli_fixture("specgate-lint") {}
-  // Runs `specgate lint ARGS` in the test's directory (each argument single-quoted).
-  run_result lint(const std::vector<std::string>& args) {
-    std::string command = "cd '" + dir_.string() + "' && " + std::string(SPECGATE_BINARY) + " lint";
-    for (const auto& a : args) command += " '" + a + "'";
-    command += " 2>'" + (dir_ / "stderr.txt").string() + "' </dev/null";
-    run_result r;
-    FILE* out = ::popen(command.c_str(), "r");
-    if (!out) return r;
-    char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, out)) > 0;) r.out.append(buffer, n);
-    const int status = ::pclose(out);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(dir_ / "stderr.txt");
-    return r;
+  // Runs `specgate lint ARGS` in the test's directory.
+  run_result lint(std::vector<std::string> args) {
+    args.insert(args.begin(), "lint");
+    return specgate(args);
   }
 };
 

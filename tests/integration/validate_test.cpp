@@ -35,23 +35,8 @@ const auto& slurp = specgate::testing::read_file;
 class validate_cli : public specgate::testing::cli_fixture {
  protected:
   validate_cli() : cli_fixture("specgate-validate") {}
-  // Runs the binary with `args` (each single-quoted), stdin from `input` when given.
-  run_result run(const std::vector<std::string>& args, const std::string& input = "") {
-    std::string command = std::string(SPECGATE_BINARY);
-    for (const auto& a : args) command += " '" + a + "'";
-    command += " 2>'" + (dir_ / "stderr.txt").string() + "'";
-    if (!input.empty()) command += " <'" + input + "'";
-    else command += " </dev/null";
-    run_result r;
-    FILE* out = ::popen(command.c_str(), "r");
-    if (!out) return r;
-    char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, out)) > 0;) r.out.append(buffer, n);
-    const int status = ::pclose(out);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(dir_ / "stderr.txt");
-    return r;
-  }
+  // Runs the binary with `args`, stdin from the file `input` when given.
+  run_result run(const std::vector<std::string>& args, const std::string& input = "") { return specgate(args, input); }
   static std::string spec() { return specgate::testing::source_dir() + "/tests/validator/data/traffic.yaml"; }
 
   // "operationId direction location code [name] pointer" for every violation of a JSON report.

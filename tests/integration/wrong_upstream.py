@@ -7,14 +7,20 @@ contract the way Kibana does (hapi's `application/json; charset=utf-8` plus
 header `x-plant` names the defect. /echo (not in the contract) answers the
 request's method, target and headers as JSON. /bytes answers `x-size` bytes of
 a fixed pattern (pattern_bytes), framed by Content-Length, chunked (x-plant:
-chunked) or cut in the middle (x-plant: drop); /upload answers the size and
-SHA-256 of the request body (Content-Length or chunked). Prints "port N" on stdout once
+chunked) or cut in the middle (x-plant: drop); x-plant reset (head and part of the
+body, then a TCP reset), garbage (bytes that are not HTTP) and hang (head, a few body
+bytes, then silence for 5 s) break GET /api/fleet/agents/setup; /upload answers the size and
+SHA-256 of the request body (Content-Length or chunked), as does any POST with
+`x-plant: upload`; `x-plant: refuse-early` answers 413 without reading the body
+and closes. Prints "port N" on stdout once
 it listens on 127.0.0.1 (port 0 = any free port), serves until killed.
 """
 import gzip
 import hashlib
 import json
+import socket
 import socketserver
+import struct
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,8 +71,17 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def read_body_hashed(self):
+        """(size, sha256, whether the bytes are pattern_pieces(size)) of the request body."""
         digest = hashlib.sha256()
         size = 0
+        self.is_pattern = True
+
+        def take(part, at):
+            digest.update(part)
+            if self.is_pattern:
+                offset = at % len(BLOCK)
+                expected = (BLOCK[offset:] + BLOCK * (len(part) // len(BLOCK) + 1))[:len(part)]
+                self.is_pattern = part == expected
         if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
             while True:
                 line = self.rfile.readline()
@@ -80,7 +95,7 @@ class Handler(BaseHTTPRequestHandler):
                     part = self.rfile.read(min(left, 1 << 20))
                     if not part:
                         raise ConnectionError("body cut short")
-                    digest.update(part)
+                    take(part, size + n - left)
                     left -= len(part)
                 size += n
                 self.rfile.readline()
@@ -90,7 +105,7 @@ class Handler(BaseHTTPRequestHandler):
                 part = self.rfile.read(min(left, 1 << 20))
                 if not part:
                     raise ConnectionError("body cut short")
-                digest.update(part)
+                take(part, size)
                 size += len(part)
                 left -= len(part)
         return size, digest.hexdigest()
@@ -99,9 +114,23 @@ class Handler(BaseHTTPRequestHandler):
         self.do_POST()
 
     def do_POST(self):
-        if self.path.split("?", 1)[0].endswith("/upload"):
-            size, digest = self.read_body_hashed()
-            answer = {"size": size, "sha256": digest,
+        plant = self.headers.get("x-plant", "")
+        if plant == "refuse-early":
+            # Answers at once without reading the body, then closes (as a server refusing a
+            # payload does): the proxy must pass the answer on and stop sending.
+            self.close_connection = True
+            return self.send_json(413, "application/json; charset=utf-8", json.dumps(
+                {"statusCode": 413, "error": "Request Entity Too Large",
+                 "message": "Payload content length greater than maximum allowed: 1048576"}).encode(),
+                [("connection", "close")])
+        if self.path.split("?", 1)[0].endswith("/upload") or plant == "upload":
+            try:
+                size, digest = self.read_body_hashed()
+            except (ConnectionError, ValueError) as e:
+                print("upload cut short:", e, flush=True)
+                self.close_connection = True
+                return
+            answer = {"size": size, "sha256": digest, "isPattern": self.is_pattern,
                       "transferEncoding": self.headers.get("transfer-encoding", ""),
                       "contentLength": self.headers.get("content-length", "")}
             return self.send_json(200, "application/json", json.dumps(answer).encode())
@@ -171,6 +200,35 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)
+            return
+        if plant == "reset":
+            # Head and part of the body, then a TCP reset (SO_LINGER 0), not a clean close.
+            self.send_response(200)
+            self.send_header("content-type", "application/json; charset=utf-8")
+            self.send_header("content-length", "5000")
+            self.end_headers()
+            self.wfile.write(b'{"isReady": true, "missing_requirements": [')
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            return
+        if plant == "garbage":
+            # Bytes that are not HTTP at all, then a close.
+            self.wfile.write(b"\x00\x01 this is not HTTP \xff\xfe\r\n\r\n")
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if plant == "hang":
+            # A complete head, a few body bytes, then nothing for longer than the proxy waits.
+            self.send_response(200)
+            self.send_header("content-type", "application/json; charset=utf-8")
+            self.send_header("content-length", "5000")
+            self.end_headers()
+            self.wfile.write(b'{"isReady": true')
+            self.wfile.flush()
+            time.sleep(5)
+            self.close_connection = True
             return
         if plant == "chunked":
             data = json.dumps(SETUP_OK).encode()

@@ -1,6 +1,6 @@
 // The admin API, the mock host around the mock service (dispatch, journal,
 // metrics, CORS, reload) and the reloader (file polling, SIGHUP).
-#include "server/admin_api.h"
+#include "server/observe/admin_api.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -16,9 +16,9 @@
 
 #include <unistd.h>
 
-#include "server/mock_host.h"
-#include "server/mock_service.h"
-#include "server/reloader.h"
+#include "server/mock/mock_host.h"
+#include "server/mock/mock_service.h"
+#include "server/mock/reloader.h"
 #include "validator/contract/contract.h"
 
 namespace specgate::server {

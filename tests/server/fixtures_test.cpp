@@ -1,4 +1,4 @@
-#include "server/fixtures.h"
+#include "server/mock/fixtures.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "server/mock_service.h"
+#include "server/mock/mock_service.h"
 #include "test_support.h"
 
 namespace specgate::server {

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "server/mock_service.h"
+#include "server/mock/mock_service.h"
 #include "test_support.h"
 #include "validator/check/response_validator.h"
 
@@ -428,12 +428,7 @@ TEST(generality, strict_load_refuses_on_any_error) {
 
 // ------------------------------------------------------------ Kibana's document, edited
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using ::specgate::testing::read_file;
 
 // A concrete request path for a template: every parameter "x1" (patterns included).
 std::string concrete(const std::string& path) {

@@ -1,4 +1,4 @@
-#include "server/journal.h"
+#include "server/observe/journal.h"
 
 #include <gtest/gtest.h>
 
@@ -73,7 +73,7 @@ TEST(journal, keeps_the_response_bounded_with_set_cookie_redacted) {
   const auto r = e.to_json()["response"];
   EXPECT_EQ(r["status"], 201);
   EXPECT_EQ(r["headers"]["content-type"], "application/json");
-  EXPECT_EQ(r["headers"]["set-cookie"], "[redacted]");
+  EXPECT_EQ(r["headers"]["set-cookie"], "sid=[redacted]");
   EXPECT_FALSE(r["headers"].contains("specgate-violations"));  // listed as data in "violations"
   EXPECT_EQ(r["bodySize"], journal::body_excerpt_limit + 10);
   EXPECT_EQ(r["body"].get<std::string>().size(), journal::body_excerpt_limit);
@@ -123,7 +123,7 @@ TEST(journal, entries_are_bounded_and_credentials_redacted) {
   EXPECT_EQ(e.body_size, 10'000u);
   ASSERT_EQ(e.headers.size(), journal::header_count_limit);
   EXPECT_EQ(e.headers[0], (std::pair<std::string, std::string>("Authorization", "ApiKey [redacted]")));
-  EXPECT_EQ(e.headers[1].second, "[redacted]");
+  EXPECT_EQ(e.headers[1].second, "sid=[redacted]");
   EXPECT_EQ(e.headers[2].second, "true");
   EXPECT_EQ(e.headers[3].second.size(), journal::header_value_limit);
   ASSERT_EQ(e.violations.size(), 1u);
@@ -250,6 +250,31 @@ TEST(journal, concurrent_writers_readers_and_clears_stay_consistent) {
   EXPECT_EQ(distinct.size(), last.size());
   add(j, "after");
   EXPECT_EQ(j.entries().front().operation_id, "after");
+}
+
+
+TEST(journal, redacts_secret_query_parameters_and_extra_headers_like_a_recording) {
+  validator::redaction extra;
+  extra.headers = {"X-Tenant-Token"};
+  journal j(2, extra);
+  http_request req;
+  req.method = "GET";
+  req.target = "/items?n=1&api_key=SECRETQ&Access_Token=SECRETT&keep=visible";
+  req.headers = {{"x-tenant-token", "SECRETH"}, {"Cookie", "sid=SECRETC; theme=dark"}, {"x-other", "shown"}};
+  http_response res;
+  res.headers = {{"X-Tenant-Token", "SECRETR"}};
+  j.add(req, res, std::chrono::microseconds(1));
+  const auto e = j.entries().at(0);
+  EXPECT_EQ(e.query, "n=1&api_key=[redacted]&Access_Token=[redacted]&keep=visible");
+  EXPECT_EQ(e.headers[0].second, "[redacted]");
+  EXPECT_EQ(e.headers[1].second, "sid=[redacted]; theme=[redacted]");
+  EXPECT_EQ(e.headers[2].second, "shown");
+  const std::string text = e.to_json().dump();
+  EXPECT_EQ(text.find("SECRET"), std::string::npos) << text;
+
+  journal plain(2);  // without --redact-header the extra header is an ordinary one
+  plain.add(req, res, std::chrono::microseconds(1));
+  EXPECT_EQ(plain.entries().at(0).headers[0].second, "SECRETH");
 }
 
 }  // namespace

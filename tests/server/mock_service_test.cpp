@@ -1,4 +1,4 @@
-#include "server/mock_service.h"
+#include "server/mock/mock_service.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

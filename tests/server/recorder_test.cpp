@@ -1,5 +1,5 @@
 // The recorder: exchanges to the HAR in order, off the traffic path; drops counted; report files.
-#include "server/recorder.h"
+#include "server/proxy/recorder.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "test_support.h"
 #include "validator/traffic/content_coding.h"
 
 namespace specgate::server {
@@ -33,12 +34,7 @@ paths:
               schema: {type: array, items: {type: string}}
 )";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::specgate::testing::read_file;
 
 class recorder_test : public ::testing::Test {
  protected:
@@ -86,7 +82,7 @@ TEST_F(recorder_test, offered_exchanges_appear_in_the_har_in_order_and_redacted)
   EXPECT_EQ(r.recorded(), static_cast<std::uint64_t>(n));
   EXPECT_EQ(r.dropped(), 0u);
 
-  const std::string text = slurp(options.har_path);
+  const std::string text = read_file(options.har_path);
   const auto har = nlohmann::json::parse(text);  // valid while the recorder still runs
   EXPECT_EQ(har["log"]["creator"]["version"], "9.9.9");
   const auto& entries = har["log"]["entries"];
@@ -114,7 +110,7 @@ TEST_F(recorder_test, offers_from_many_threads_are_all_recorded) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(r.stop(), "");
   EXPECT_EQ(r.recorded(), 1000u);
-  const auto read = validator::read_har(slurp(options.har_path), options.har_path);
+  const auto read = validator::read_har(read_file(options.har_path), options.har_path);
   EXPECT_TRUE(read.problems.empty());
   EXPECT_EQ(read.exchanges.size(), 1000u);
 }
@@ -146,10 +142,10 @@ TEST_F(recorder_test, a_full_queue_counts_drops_and_never_blocks) {
   cv.notify_all();
   EXPECT_EQ(r.write_report(), "");
   EXPECT_EQ(r.recorded(), 1u);
-  const auto report = nlohmann::json::parse(slurp(options.report_path));
+  const auto report = nlohmann::json::parse(read_file(options.report_path));
   EXPECT_EQ(report["summary"]["dropped"], 2);
   EXPECT_EQ(r.report_json()["summary"]["dropped"], 2);
-  const auto har = nlohmann::json::parse(slurp(options.har_path));
+  const auto har = nlohmann::json::parse(read_file(options.har_path));
   ASSERT_EQ(har["log"]["entries"].size(), 1u);
   EXPECT_THAT(har["log"]["entries"][0]["request"]["url"].get<std::string>(), HasSubstr("n=1&"));
 }
@@ -163,12 +159,12 @@ TEST_F(recorder_test, write_report_writes_json_and_junit) {
   ASSERT_EQ(r.start(), "");
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(r.offer(make(i)));
   EXPECT_EQ(r.write_report(), "");
-  const std::string json_text = slurp(options.report_path);
+  const std::string json_text = read_file(options.report_path);
   EXPECT_THAT(json_text, HasSubstr("\n  \"summary\""));  // indented
   const auto report = nlohmann::json::parse(json_text);
   EXPECT_EQ(report["summary"]["exchanges"], 3);
   EXPECT_EQ(report["summary"]["dropped"], 0);
-  const std::string xml = slurp(path("report.xml"));
+  const std::string xml = read_file(path("report.xml"));
   EXPECT_THAT(xml, HasSubstr("<testsuites"));
   EXPECT_THAT(xml, HasSubstr("nightly proxy"));
   EXPECT_FALSE(std::filesystem::exists(path("report.har")));
@@ -200,7 +196,7 @@ TEST_F(recorder_test, compressed_responses_are_recorded_decoded) {
   e->response_body = validator::gzip_encode(R"(["zipped"])");
   ASSERT_TRUE(r.offer(std::move(e)));
   EXPECT_EQ(r.stop(), "");
-  const auto har = nlohmann::json::parse(slurp(options.har_path));
+  const auto har = nlohmann::json::parse(read_file(options.har_path));
   const auto& content = har["log"]["entries"][0]["response"]["content"];
   EXPECT_EQ(content["text"], R"(["zipped"])");
   EXPECT_FALSE(content.contains("_contentEncoding"));
@@ -218,8 +214,8 @@ TEST_F(recorder_test, stop_is_idempotent_and_later_offers_are_dropped) {
   EXPECT_EQ(r.recorded(), 1u);
   EXPECT_FALSE(r.offer(make(2)));
   EXPECT_EQ(r.dropped(), 1u);
-  EXPECT_EQ(nlohmann::json::parse(slurp(options.har_path))["log"]["entries"].size(), 1u);
-  EXPECT_EQ(nlohmann::json::parse(slurp(options.report_path))["summary"]["exchanges"], 1);
+  EXPECT_EQ(nlohmann::json::parse(read_file(options.har_path))["log"]["entries"].size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(read_file(options.report_path))["summary"]["exchanges"], 1);
 }
 
 TEST_F(recorder_test, the_destructor_drains_and_writes_everything) {
@@ -231,11 +227,11 @@ TEST_F(recorder_test, the_destructor_drains_and_writes_everything) {
     ASSERT_EQ(r.start(), "");
     for (int i = 0; i < 50; ++i) ASSERT_TRUE(r.offer(make(i)));
   }
-  const auto read = validator::read_har(slurp(options.har_path), options.har_path);
+  const auto read = validator::read_har(read_file(options.har_path), options.har_path);
   EXPECT_TRUE(read.problems.empty());
   ASSERT_EQ(read.exchanges.size(), 50u);
   EXPECT_EQ(read.exchanges[49].target, "/items?n=49&api_key=[redacted]");
-  EXPECT_EQ(nlohmann::json::parse(slurp(options.report_path))["summary"]["exchanges"], 50);
+  EXPECT_EQ(nlohmann::json::parse(read_file(options.report_path))["summary"]["exchanges"], 50);
   EXPECT_TRUE(std::filesystem::exists(path("dtor.xml")));
 }
 

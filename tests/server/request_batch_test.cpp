@@ -1,7 +1,7 @@
 // server::send_batch against a real http_server on loopback: every request is
 // answered once, under its own index, and no more than --concurrency requests
 // are ever in flight at the server; a --rate batch completes the same way.
-#include "server/request_batch.h"
+#include "server/client/request_batch.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/http_server.h"
+#include "server/http/http_server.h"
 
 namespace specgate::server {
 namespace {

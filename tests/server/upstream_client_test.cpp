@@ -3,7 +3,7 @@
 // at test time) or raw blocking-socket servers that misbehave on purpose; the
 // client runs on an io_context the test thread drives (set_this_thread_context).
 // Timeouts only bound the waits; nothing asserts on elapsed time.
-#include "server/upstream_client.h"
+#include "server/client/upstream_client.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,8 +27,8 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "server/http_server.h"
-#include "server/io_context_local.h"
+#include "server/http/http_server.h"
+#include "server/http/io_context_local.h"
 
 namespace specgate::server {
 namespace {

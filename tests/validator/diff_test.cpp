@@ -194,6 +194,28 @@ TEST(DiffParameters, SchemaNarrowedAndWidened) {
   check({"same limits", p("{type: integer, minimum: 1, maximum: 5}"), p("{type: integer, maximum: 5, minimum: 1}"), {}});
 }
 
+TEST(DiffParameters, StyleExplodeDeprecatedAndDefault) {
+  auto p = [](const std::string& extra, const std::string& schema = "{type: array, items: {type: string}}") {
+    return spec(get_a("parameters: [{name: q, in: query" + extra + ", schema: " + schema + "}], " + ok));
+  };
+  check({"style changed", p(""), p(", style: spaceDelimited"), {{"parameter-style-changed", cls::breaking}}, q0, q0});
+  check({"explode changed", p(""), p(", explode: false"), {{"parameter-style-changed", cls::breaking}}, q0, q0});
+  check({"the default style spelt out", p(""), p(", style: form, explode: true"), {}});
+  check({"deprecated", p(""), p(", deprecated: true"), {{"parameter-deprecated", cls::compatible}}, q0, q0});
+  check({"still deprecated", p(", deprecated: true"), p(", deprecated: true"), {}});
+  const std::string page = "{type: integer, default: 20}";
+  check({"default changed", p("", page), p("", "{type: integer, default: 50}"),
+         {{"parameter-default-changed", cls::potentially_breaking}}, qs, qs});
+  check({"default added", p("", "{type: integer}"), p("", page), {{"parameter-default-changed", cls::potentially_breaking}}});
+  check({"same default", p("", page), p("", page), {}});
+}
+
+TEST(DiffOperations, Deprecated) {
+  check({"operation deprecated", spec(get_a(ok)), spec(get_a("deprecated: true, " + ok)),
+         {{"operation-deprecated", cls::compatible}}, op_get, op_get});
+  check({"un-deprecated is no change to report", spec(get_a("deprecated: true, " + ok)), spec(get_a(ok)), {}});
+}
+
 // ---- request bodies ----
 
 TEST(DiffRequestBody, BodyAddedRemovedRequired) {
@@ -257,6 +279,27 @@ TEST(DiffResponses, StatusRemovedAndAdded) {
   const std::string two = spec(get_a("responses: {'200': {description: ok}, '404': {description: gone}}"));
   check({"status removed", two, one, {{"response-status-removed", cls::breaking}}, op_get + "/responses/404", ""});
   check({"status added", one, two, {{"response-status-added", cls::compatible}}, "", op_get + "/responses/404"});
+}
+
+TEST(DiffResponses, Headers) {
+  auto h = [](const std::string& headers) {
+    return spec(get_a("responses: {'200': {description: ok, headers: {" + headers + "}}}"));
+  };
+  const std::string rate = op_get + "/responses/200/headers/X-Rate";
+  const std::string required = h("X-Rate: {required: true, schema: {type: integer}}");
+  const std::string optional = h("X-Rate: {schema: {type: integer}}");
+  const std::string none = spec(get_a(ok));
+  check({"required header removed", required, none, {{"response-header-removed", cls::breaking}}, rate, ""});
+  check({"optional header removed", optional, none, {{"response-header-removed", cls::potentially_breaking}}, rate, ""});
+  check({"header added", none, optional, {{"response-header-added", cls::compatible}}, "", rate});
+  check({"made optional", required, optional, {{"response-header-made-optional", cls::breaking}}, rate, rate});
+  check({"made required", optional, required, {{"response-header-made-required", cls::compatible}}, rate, rate});
+  check({"header type widened", optional, h("X-Rate: {schema: {type: number}}"),
+         {{"response-header-type-widened", cls::breaking}}, rate + "/schema", rate + "/schema"});
+  check({"header name case", optional, h("x-rate: {schema: {type: integer}}"), {}});
+  // Defaults in what the server sends change nothing for clients.
+  check({"response default", h("X-Rate: {schema: {type: integer, default: 1}}"),
+         h("X-Rate: {schema: {type: integer, default: 2}}"), {}});
 }
 
 TEST(DiffResponses, PropertiesTakeTheOtherDirection) {

@@ -114,6 +114,34 @@ TEST_F(exchange_check_test, bodies_past_the_limit_are_routed_not_checked_and_say
             "not checked: too large (12.0 MiB > --max-check-bytes 8.0 MiB)");
 }
 
+TEST_F(exchange_check_test, a_body_past_the_limit_or_withheld_leaves_the_rest_of_the_request_checked) {
+  const exchange_check check(c(), 10);
+  // The body's bytes are not judged (not JSON at all here), its media type still is.
+  exchange e = make("POST", "/api/pets", 201, R"({"id":1,"name":"rex"})", "not json, and long enough");
+  e.request_headers = {{"Host", "pets"}, {"Content-Type", "text/plain"}};
+  check.check(e);
+  EXPECT_EQ(found(e.request_violations), (std::vector<std::string>{"unsupported_media_type content-type "}));
+  EXPECT_EQ(e.request_note, "not checked: too large (0.0 MiB > --max-check-bytes 0.0 MiB)");
+
+  // A body still arriving (the proxy streams it on): no bytes, no "missing body", a note by length.
+  const std::string_view target = "/api/pets";
+  const header_fields headers = {{"Content-Type", "application/json"}};
+  request_input in{"POST", target, headers, {}};
+  in.body_withheld = true;
+  std::string note;
+  auto outcome = check.check_request(in, note);
+  EXPECT_EQ(outcome.op->operation_id, "create-pet");
+  EXPECT_TRUE(outcome.found.empty()) << outcome.found.front().message;
+  EXPECT_EQ(note, "not checked: too large (more than 0.0 MiB, --max-check-bytes)");
+  in.withheld_size = 3u << 20;
+  outcome = check.check_request(in, note);
+  EXPECT_EQ(note, "not checked: too large (3.0 MiB > --max-check-bytes 0.0 MiB)");
+  // The same request read whole and empty is missing its required body.
+  in.body_withheld = false;
+  outcome = check.check_request(in, note);
+  EXPECT_FALSE(outcome.found.empty());
+}
+
 TEST_F(exchange_check_test, compressed_responses_are_checked_decoded_and_undecodable_ones_noted) {
   const exchange_check check(c(), 1 << 20);
   exchange e = make("GET", "/api/pets/7", 200, gzip_encode(R"({"id":"x","name":"rex"})"));

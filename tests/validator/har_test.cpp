@@ -11,6 +11,8 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "test_support.h"
+
 namespace specgate::validator {
 namespace {
 
@@ -23,12 +25,7 @@ std::string header(const header_fields& h, std::string_view name) {
   return "<absent>";
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::specgate::testing::read_file;
 
 // A fresh path under the test temp directory, removed at the end.
 class temp_file {
@@ -155,7 +152,7 @@ TEST(har, written_exchanges_read_back_with_bodies_violations_and_notes) {
     EXPECT_EQ(writer.written(), sent.size());
     EXPECT_EQ(writer.close(), "");
   }
-  const std::string text = slurp(file.path());
+  const std::string text = read_file(file.path());
   const auto doc = nlohmann::json::parse(text);
   EXPECT_EQ(doc["log"]["version"], "1.2");
   EXPECT_EQ(doc["log"]["creator"]["name"], "specgate");
@@ -365,7 +362,7 @@ TEST(har, the_file_parses_after_every_write) {
   temp_file file("incremental.har");
   har_writer writer;
   ASSERT_EQ(writer.open(file.path(), "dev"), "");
-  auto entries_now = [&] { return nlohmann::json::parse(slurp(file.path()))["log"]["entries"].size(); };
+  auto entries_now = [&] { return nlohmann::json::parse(read_file(file.path()))["log"]["entries"].size(); };
   EXPECT_EQ(entries_now(), 0u);
   const auto list = sample_exchanges();
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -376,7 +373,7 @@ TEST(har, the_file_parses_after_every_write) {
   EXPECT_EQ(writer.close(), "");
   EXPECT_EQ(writer.close(), "");  // idempotent
   EXPECT_EQ(entries_now(), list.size());
-  EXPECT_EQ(read_har(slurp(file.path()), file.path()).exchanges.size(), list.size());
+  EXPECT_EQ(read_har(read_file(file.path()), file.path()).exchanges.size(), list.size());
 }
 
 TEST(har, errors_name_the_file) {

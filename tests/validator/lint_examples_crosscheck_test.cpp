@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "test_support.h"
+#include "validator/jsonschema_oracle.h"
 #include "validator/contract/contract.h"
 #include "validator/lint/lint.h"
 #include "validator/lint/lint_examples.h"
@@ -21,48 +22,12 @@
 namespace specgate::validator::lint {
 namespace {
 
-constexpr const char* python = "/usr/bin/python3";
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-bool python_has_jsonschema() {
-  const std::string command = std::string(python) + " -c 'import jsonschema' >/dev/null 2>&1";
-  return std::system(command.c_str()) == 0;
-}
-
-// Runs tests/tools/crosscheck_examples.py: one verdict per {ref, value} case.
-std::vector<bool> jsonschema_verdicts(const json& root, const json& cases) {
-  const auto dir = std::filesystem::temp_directory_path() / ("specgate-lint-crosscheck-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto in_path = dir / "input.json", out_path = dir / "verdicts.json";
-  {
-    std::ofstream out(in_path, std::ios::binary);
-    out << json{{"root", root}, {"cases", cases}}.dump();
-  }
-  const std::string script = specgate::testing::source_dir() + "/tests/tools/crosscheck_examples.py";
-  const std::string command =
-      std::string(python) + " '" + script + "' '" + in_path.string() + "' '" + out_path.string() + "'";
-  const int status = std::system(command.c_str());
-  EXPECT_EQ(status, 0) << command;
-  std::vector<bool> out;
-  if (status == 0)
-    for (const auto& v : json::parse(read_text(out_path))) out.push_back(v.get<bool>());
-  std::filesystem::remove_all(dir);
-  return out;
-}
+using ::specgate::testing::jsonschema_verdicts;
+using ::specgate::testing::read_file;
 
 TEST(lint_examples_crosscheck, kibana_example_findings_agree_with_python_jsonschema) {
   SPECGATE_REQUIRE_KIBANA_SPEC();
-  if (!python_has_jsonschema()) {
-    if (specgate::testing::running_in_ci())
-      FAIL() << python << " cannot import jsonschema (apt-get install python3-jsonschema); CI=true: this is a failure";
-    GTEST_SKIP() << python << " cannot import jsonschema (apt-get install python3-jsonschema)";
-  }
+  SPECGATE_REQUIRE_PYTHON_JSONSCHEMA();
   auto loaded = load_openapi_file(specgate::testing::kibana_spec_path());
   ASSERT_TRUE(loaded.docs);
 
@@ -178,7 +143,7 @@ TEST(lint_expected, kibana_findings_match_the_expectation_file) {
   }
   ASSERT_TRUE(std::filesystem::exists(expected_path()))
       << expected_path() << " is missing; create it with SPECGATE_UPDATE_EXPECTED=1";
-  const json expected = json::parse(read_text(expected_path()));
+  const json expected = json::parse(read_file(expected_path()));
   std::multiset<std::string> want, got;
   for (const auto& e : expected) want.insert(e.dump());
   for (const auto& a : actual) got.insert(a.dump());
@@ -186,7 +151,7 @@ TEST(lint_expected, kibana_findings_match_the_expectation_file) {
     EXPECT_TRUE(got.count(w)) << "expected finding no longer reported: " << w;
   for (const auto& g : got)
     EXPECT_TRUE(want.count(g)) << "new finding (rerun with SPECGATE_UPDATE_EXPECTED=1 if intended): " << g;
-  EXPECT_EQ(text, read_text(expected_path())) << "same findings, different order";
+  EXPECT_EQ(text, read_file(expected_path())) << "same findings, different order";
   std::printf("kibana lint findings: %zu, as expected\n", actual.size());
 }
 

@@ -306,6 +306,45 @@ TEST(lint_examples, write_only_present_in_a_response_example) {
                                           "responses should not: /secret (#/components/schemas/Thing/properties/secret)"));
 }
 
+// Under oneOf/anyOf: a property every branch declaring it marks readOnly is reported; one that some
+// branch declares without the flag is not (the example may be of that branch).
+TEST(lint_examples, read_only_under_union_branches) {
+  const std::string spec =
+      "paths:\n"
+      "  /things:\n"
+      "    post:\n"
+      "      requestBody:\n"
+      "        content:\n"
+      "          application/json:\n"
+      "            schema:\n"
+      "              oneOf:\n"
+      "                - {type: object, properties: {id: {type: string, readOnly: true}, a: {type: string}}}\n"
+      "                - {type: object, properties: {id: {type: string, readOnly: true}, b: {type: string}}}\n"
+      "            examples:\n"
+      "              sends_id: {value: {id: x, a: y}}\n"
+      "              fine: {value: {a: y}}\n"
+      "      responses:\n"
+      "        '200': {description: ok}\n"
+      "  /mixed:\n"
+      "    post:\n"
+      "      requestBody:\n"
+      "        content:\n"
+      "          application/json:\n"
+      "            schema:\n"
+      "              anyOf:\n"
+      "                - {type: object, properties: {id: {type: string, readOnly: true}}}\n"
+      "                - {type: object, properties: {id: {type: string}}}\n"
+      "            example: {id: x}\n"
+      "      responses:\n"
+      "        '200': {description: ok}\n";
+  auto found = lint_examples(spec);
+  ASSERT_EQ(found.size(), 1u) << all(found);
+  EXPECT_EQ(found[0].rule, "example-read-write-only");
+  EXPECT_EQ(found[0].pointer, "/paths/~1things/post/requestBody/content/application~1json/examples/sends_id/value");
+  EXPECT_THAT(found[0].message, HasSubstr(": /id (#/paths/~1things/post/requestBody/content/application~1json/schema/"
+                                          "oneOf/0/properties/id)"));
+}
+
 // A schema valijson refuses (the load family reports why) leaves its examples unchecked: a warning,
 // never a silent skip; an example whose schema compiles is not one.
 TEST(lint_examples, example_of_a_schema_that_cannot_be_compiled_is_unchecked) {

@@ -20,12 +20,7 @@
 namespace specgate::validator::lint {
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::specgate::testing::read_file;
 
 std::string all(const diagnostics& d) {
   std::string out;
@@ -47,7 +42,7 @@ TEST(LintRules, IdsAreUniqueKebabCaseWithRationale) {
 }
 
 TEST(LintRules, EveryRuleHasAHeadingInDocsLintRules) {
-  const std::string doc = read_text(specgate::testing::source_dir() + "/docs/lint-rules.md");
+  const std::string doc = read_file(specgate::testing::source_dir() + "/docs/lint-rules.md");
   ASSERT_FALSE(doc.empty());
   std::set<std::string> headings;
   std::istringstream lines(doc);

@@ -40,6 +40,11 @@ std::string too_large_note(std::size_t size, std::size_t limit) {
   return "not checked: too large (" + mebibytes_text(size) + " > --max-check-bytes " + mebibytes_text(limit) + ")";
 }
 
+std::string too_large_note(std::optional<std::uint64_t> size, std::size_t limit) {
+  if (size) return too_large_note(static_cast<std::size_t>(*size), limit);
+  return "not checked: too large (more than " + mebibytes_text(limit) + ", --max-check-bytes)";
+}
+
 std::string_view unchecked_kind(std::string_view note) {
   return note.find("too large") != std::string_view::npos || note.find("exceeds the limit") != std::string_view::npos
              ? "too_large"
@@ -64,11 +69,16 @@ request_outcome exchange_check::check_request(const request_input& in, std::stri
   request_outcome outcome;
   const std::string_view path = in.target.substr(0, in.target.find('?'));
   note.clear();
-  if (in.body.size() > max_check_bytes_) {
-    // Routed, not checked: the body is past what the checks read.
-    outcome.route = contract_.routes().match(in.method, path);
-    if (outcome.route) outcome.op = &contract_.operations()[outcome.route->operation];
-    note = too_large_note(in.body.size(), max_check_bytes_);
+  if (in.body_withheld || in.body.size() > max_check_bytes_) {
+    // The body is past what the checks read: all but its bytes is checked.
+    request_input without = in;
+    if (!in.body_withheld) {
+      without.body_withheld = true;
+      without.withheld_size = in.body.size();
+    }
+    without.body = {};
+    note = too_large_note(without.withheld_size, max_check_bytes_);
+    outcome = request_check_.check(without);
   } else {
     outcome = request_check_.check(in);
   }
@@ -78,7 +88,7 @@ request_outcome exchange_check::check_request(const request_input& in, std::stri
 
 request_outcome exchange_check::check_request(exchange& e) const {
   request_outcome outcome;
-  if (e.request_body.size() <= max_check_bytes_ && has_redacted_credentials(e.request_headers)) {
+  if (has_redacted_credentials(e.request_headers)) {
     // A recording redacts credentials ("ApiKey [redacted]"): they were sent, their value is unknowable.
     // The check sees a well-formed stand-in so that redaction is not taken for bad credentials.
     header_fields headers = e.request_headers;

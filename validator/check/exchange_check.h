@@ -3,6 +3,8 @@
 // proxy): routes the request, runs the request check and the response check
 // on the decoded body, and writes what it found into the exchange.
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "validator/check/request_validator.h"
@@ -16,6 +18,9 @@ namespace specgate::validator {
 std::string mebibytes_text(std::size_t bytes);
 // "not checked: too large (12.0 MiB > --max-check-bytes 8.0 MiB)": the note of a body past the limit.
 std::string too_large_note(std::size_t size, std::size_t limit);
+// The same for a streamed body of unknown length: "not checked: too large (more than 8.0 MiB,
+// --max-check-bytes)"; with a length, too_large_note's.
+std::string too_large_note(std::optional<std::uint64_t> size, std::size_t limit);
 // Why a note says a body went unchecked, as metrics label it: "too_large" (past the limit, or its
 // decoding would be) or "undecodable".
 std::string_view unchecked_kind(std::string_view note);
@@ -49,7 +54,8 @@ class exchange_check {
   // exchange): the request check's outcome (an undocumented request gets the "undocumented"
   // violation) with `note` set as check_request sets request_note; the response's violations with
   // `note` set as check_response sets response_note (`method` tells a HEAD). Redacted credentials
-  // are a recording's matter and are not looked for here.
+  // are a recording's matter and are not looked for here. A request body past the limit, or
+  // withheld (in.body_withheld: still arriving), leaves everything else checked and sets the note.
   request_outcome check_request(const request_input& in, std::string& note) const;
   violations check_response(const operation& op, std::string_view method, const response_input& in,
                             std::string& note) const;

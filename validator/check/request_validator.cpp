@@ -292,7 +292,7 @@ void request_validator::check_body(const operation& op, const request_input& in,
                         : "the request body is required (requestBody.required: true) but the request has none";
     schema_found.push_back(std::move(v));
   };
-  if (in.body.empty() && (!content_type || trim(*content_type).empty())) return missing_body();
+  if (in.body.empty() && !in.body_withheld && (!content_type || trim(*content_type).empty())) return missing_body();
   const media_type* media = nullptr;
   if (content_type) {
     for (const auto& m : body.content)
@@ -326,6 +326,7 @@ void request_validator::check_body(const operation& op, const request_input& in,
     return;
   }
   out.media = media;
+  if (in.body_withheld) return;  // its bytes are not here to judge
   const std::string schema_ptr = "#" + media->pointer + "/schema";
   auto add_schema_errors = [&](const json& value, std::string_view prefix_pointer) {
     if (media->schema == no_schema || contract_.schemas().is_valid(media->schema, value)) return;
@@ -602,12 +603,12 @@ request_outcome request_validator::check(const request_input& in) const {
   // Payload, as hapi reads it before Kibana's own checks: size (kibana), media type, well-formedness.
   violations schema_found;
   const bool reads_body = in.method != "GET" && in.method != "HEAD";
-  if (kibana_ && reads_body && in.body.size() > limits_.max_payload) {
+  if (kibana_ && reads_body && in.body_size() > limits_.max_payload) {
     violation v;
     v.code = "payload_too_large";
     v.location = violation_location::body;
     v.expected = "at most " + std::to_string(limits_.max_payload) + " bytes";
-    v.found = std::to_string(in.body.size()) + " bytes";
+    v.found = std::to_string(in.body_size()) + " bytes";
     v.message = "Payload content length greater than maximum allowed: " + std::to_string(limits_.max_payload);
     v.status = 413;
     out.found.push_back(std::move(v));

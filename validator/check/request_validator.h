@@ -8,6 +8,7 @@
 // openapi: only what the document says: route (404, 405 with the allowed
 // methods), credentials (401 with challenges), payload (malformed 400, 415),
 // parameters, body. Every violation is still collected, in that order.
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +29,12 @@ struct request_input {
   std::string_view target;  // raw request-target: "/api/x?y=1"
   header_span headers;      // names in any case
   std::string_view body;
+  // The body is not in `body`: past the checks' limit, or still arriving (the proxy streams it on).
+  // Everything but its bytes is checked: route, credentials, payload size (when known), media
+  // type, kbn-xsrf, version, parameters. `withheld_size`: its length, if known.
+  bool body_withheld = false;
+  std::optional<std::uint64_t> withheld_size{};
+  std::uint64_t body_size() const { return body_withheld ? withheld_size.value_or(0) : body.size(); }
 };
 
 struct body_limits {

@@ -12,6 +12,14 @@ namespace specgate::validator {
 
 namespace {
 
+// `required: true` and the like: true only for a boolean true member (json::value() throws when the
+// member is there with another type: `required: "yes"` ended the load with an exception).
+bool is_true_member(const json& object, const char* name) {
+  if (!object.is_object()) return false;
+  const auto it = object.find(name);
+  return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
 constexpr std::array<std::pair<const char*, http_method>, 8> path_item_methods = {{
     {"get", http_method::get},
     {"put", http_method::put},
@@ -264,7 +272,7 @@ struct contract_builder {
       response_header h;
       h.name = name;
       h.pointer = r->pointer;
-      h.required = r->node->value("required", false) == true;
+      h.required = is_true_member(*r->node, "required");
       if (r->node->contains("schema"))
         h.schema = out.schemas_->add(*r->doc, pointer_append(r->pointer, "schema"), direction::response);
       result.push_back(std::move(h));
@@ -298,7 +306,7 @@ struct contract_builder {
       return std::nullopt;
     }
     param.in = *where;
-    param.required = p.value("required", false) == true;
+    param.required = is_true_member(p, "required");
     if (param.in == param_location::path && !param.required)
       warn("path-parameter-not-required", *r->doc, r->pointer, "path parameter '" + param.name + "' must be required: true; treated as required");
     if (param.in == param_location::path) param.required = true;
@@ -463,7 +471,7 @@ struct contract_builder {
                                                   "any body accepted")) {
           request_body b;
           b.pointer = r->pointer;
-          b.required = r->node->value("required", false) == true;
+          b.required = is_true_member(*r->node, "required");
           b.content = std::move(*content);
           op.body = std::move(b);
         }

@@ -85,7 +85,16 @@ struct schema_view {
   std::optional<resolved_node> additional;     // additionalProperties: {schema}
   std::optional<resolved_node> items;
   std::vector<resolved_node> branches;         // oneOf and anyOf
+  const json* default_value = nullptr;         // `default`, the first met (allOf members included)
 };
+
+// `key` of the object at `pointer` in `doc` is `true`.
+bool declared_true(const document* doc, const std::string& pointer, const char* key) {
+  const json* node = doc ? doc->find(pointer) : nullptr;
+  if (node == nullptr || !node->is_object()) return false;
+  auto it = node->find(key);
+  return it != node->end() && it->is_boolean() && it->get<bool>();
+}
 
 // integer is a kind of number.
 bool covers(const std::set<std::string>& wide, const std::set<std::string>& narrow) {
@@ -169,6 +178,8 @@ class differ {
     if (o.operation_id != n.operation_id && declares_operation_id(o) && declares_operation_id(n))
       emit(n, change_class::compatible, "operation-id-changed", os, ns,
            "operationId " + o.operation_id + " became " + n.operation_id);
+    if (!declared_true(o.doc, o.pointer, "deprecated") && declared_true(n.doc, n.pointer, "deprecated"))
+      emit(n, change_class::compatible, "operation-deprecated", os, ns, "the operation was deprecated");
     compare_parameters(o, n);
     compare_body(o, n);
     compare_responses(o, n);
@@ -242,6 +253,14 @@ class differ {
       else if (p.required && !q->required)
         emit(n, change_class::compatible, "parameter-made-optional", {p.doc, p.pointer}, {q->doc, q->pointer},
              label + " became optional");
+      if (p.style != q->style || p.explode != q->explode)
+        // How the value is written changed: a client writing it the old way is misread.
+        emit(n, change_class::breaking, "parameter-style-changed", {p.doc, p.pointer}, {q->doc, q->pointer},
+             label + " is serialised as style " + q->style + (q->explode ? ", explode" : ", no explode") +
+                 " instead of " + p.style + (p.explode ? ", explode" : ", no explode"));
+      if (!declared_true(p.doc, p.pointer, "deprecated") && declared_true(q->doc, q->pointer, "deprecated"))
+        emit(n, change_class::compatible, "parameter-deprecated", {p.doc, p.pointer}, {q->doc, q->pointer},
+             label + " was deprecated");
       schema_context ctx{"parameter", direction::request, label,
                          p.in == param_location::header && text_equal_ci(p.name, "elastic-api-version")};
       compare_schema_at(ctx, p.doc, p.pointer + "/schema", q->doc, q->pointer + "/schema");
@@ -329,12 +348,44 @@ class differ {
         continue;
       }
       compare_content(n, r.content, it->content, "response-body", direction::response, "response " + r.status);
+      compare_headers(o, n, r, *it);
     }
     for (const auto& r : n.responses) {
       bool known = std::any_of(o.responses.begin(), o.responses.end(), [&](const response& x) { return x.status == r.status; });
       if (!known)
         emit(n, change_class::compatible, "response-status-added", {}, {n.doc, r.pointer}, "response " + r.status + " was added");
     }
+  }
+
+  // Response headers, matched by name (case-insensitively): what clients read.
+  void compare_headers(const operation& o, const operation& n, const response& r, const response& x) {
+    auto find = [](const response& in, const std::string& name) -> const response_header* {
+      for (const auto& h : in.headers)
+        if (text_equal_ci(h.name, name)) return &h;
+      return nullptr;
+    };
+    for (const auto& h : r.headers) {
+      const std::string label = "response " + r.status + " header " + h.name;
+      const response_header* y = find(x, h.name);
+      if (y == nullptr) {
+        // A client reading a header it was promised breaks; one that was optional it had to do without.
+        emit(n, h.required ? change_class::breaking : change_class::potentially_breaking, "response-header-removed",
+             {o.doc, h.pointer}, {}, label + " was removed");
+        continue;
+      }
+      if (h.required && !y->required)
+        emit(n, change_class::breaking, "response-header-made-optional", {o.doc, h.pointer}, {n.doc, y->pointer},
+             label + " is no longer required (clients relying on it break)");
+      else if (!h.required && y->required)
+        emit(n, change_class::compatible, "response-header-made-required", {o.doc, h.pointer}, {n.doc, y->pointer},
+             label + " became required");
+      schema_context ctx{"response-header", direction::response, label, false};
+      compare_schema_at(ctx, o.doc, h.pointer + "/schema", n.doc, y->pointer + "/schema");
+    }
+    for (const auto& y : x.headers)
+      if (find(r, y.name) == nullptr)
+        emit(n, change_class::compatible, "response-header-added", {}, {n.doc, y.pointer},
+             "response " + x.status + " header " + y.name + " was added");
   }
 
   void compare_security(const operation& o, const operation& n) {
@@ -394,6 +445,7 @@ class differ {
     if (auto it = s.find("enum"); it != s.end() && it->is_array()) v.enum_values = &*it;
     if (auto it = s.find("format"); it != s.end() && it->is_string()) v.format = it->get<std::string>();
     if (auto it = s.find("pattern"); it != s.end() && it->is_string()) v.pattern = it->get<std::string>();
+    if (auto it = s.find("default"); it != s.end() && v.default_value == nullptr) v.default_value = &*it;
     for (const char* k : {"minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "minProperties",
                           "maxProperties"})
       if (auto it = s.find(k); it != s.end() && it->is_number()) v.limits[k] = it->get<double>();
@@ -474,6 +526,15 @@ class differ {
     }
     compare_enum(ctx, a, b, say, os, ns, who);
     compare_limits(ctx, a, b, say);
+    if (ctx.dir == direction::request) {
+      // What the server assumes when a client leaves the value out: such clients get other behaviour.
+      auto text = [](const json* v) { return v ? v->dump() : std::string("none"); };
+      const bool differs = (a.default_value == nullptr) != (b.default_value == nullptr) ||
+                           (a.default_value != nullptr && *a.default_value != *b.default_value);
+      if (differs)
+        say(change_class::potentially_breaking, "default-changed",
+            "default " + text(a.default_value) + " became " + text(b.default_value));
+    }
     if (!a.closed && b.closed)
       say(narrowed(ctx), "additional-properties-closed", "additionalProperties: false was added");
     if (a.closed && !b.closed)

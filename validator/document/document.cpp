@@ -385,7 +385,10 @@ class builder {
     bool have_key = false;  // maps: key read, waiting for the value
     bool drop_value = false;  // maps: the value for the current key is dropped
     std::string key;                       // maps: key read, not yet inserted
-    const std::string* open_key = nullptr;  // maps: key of the open child container
+    // maps: key of the open child container: a key in the map (std::map nodes do not move), or
+    // this frame's own `key` (a dropped value) - a flag, not a pointer, as frames move when stack_ grows
+    const std::string* open_key = nullptr;
+    bool open_key_own = false;
     source_position key_position;
     std::size_t pending_start = 0;  // arrays: first index of this array's entries in pending_
     std::string anchor;             // non-empty: register as anchor when complete
@@ -445,7 +448,9 @@ std::string builder::current_pointer() const {
   for (std::size_t i = 0; i + 1 < stack_.size(); ++i) {
     const frame& parent = stack_[i];
     if (parent.is_map) {
-      pointer = pointer_append(pointer, parent.open_key != nullptr ? *parent.open_key : "");
+      pointer = pointer_append(pointer, parent.open_key_own        ? parent.key
+                                        : parent.open_key != nullptr ? *parent.open_key
+                                                                     : "");
     } else {
       std::size_t n = parent.node->size();
       pointer = pointer_append(pointer, std::to_string(n == 0 ? 0 : n - 1));
@@ -469,7 +474,8 @@ builder::inserted builder::insert(json&& value, source_position pos) {
     if (f.drop_value) {
       f.drop_value = false;
       f.have_key = false;
-      f.open_key = &f.key;
+      f.open_key = nullptr;
+      f.open_key_own = true;
       return {&dropped_.emplace_back(std::move(value)), true};
     }
     if (f.discard) {
@@ -477,6 +483,7 @@ builder::inserted builder::insert(json&& value, source_position pos) {
       auto [it, fresh] = obj.insert_or_assign(std::move(f.key), std::move(value));
       f.have_key = false;
       f.open_key = &it->first;
+      f.open_key_own = false;
       return {&it->second, true};
     }
     // try_emplace leaves key and value alone when the key exists.
@@ -485,11 +492,13 @@ builder::inserted builder::insert(json&& value, source_position pos) {
       error("yaml-duplicate-key", f.key_position, "duplicate key '" + f.key +
                                 "' in mapping: the first value is kept, this one is ignored");
       f.have_key = false;
-      f.open_key = &f.key;
+      f.open_key = nullptr;
+      f.open_key_own = true;
       return {&dropped_.emplace_back(std::move(value)), true};
     }
     f.have_key = false;
     f.open_key = &it->first;
+    f.open_key_own = false;
     positions_.emplace_back(&it->second, pos);
     return {&it->second, false};
   }

@@ -251,16 +251,42 @@ class property_walker {
     std::map<std::string, resolved_node> declared;
     std::optional<resolved_node> additional;
     std::set<const json*> seen;
-    collect(r, declared, additional, seen, 0);
+    std::vector<resolved_node> branches;  // oneOf/anyOf members met on the way
+    collect(r, declared, additional, seen, branches, 0);
+    // Each branch's own properties (and its allOf members'), for what the schema itself does not declare.
+    std::vector<std::map<std::string, resolved_node>> branch_declared;
+    for (const auto& b : branches) {
+      std::map<std::string, resolved_node> props;
+      std::optional<resolved_node> ignored;
+      std::set<const json*> branch_seen;
+      std::vector<resolved_node> nested;  // deeper unions are not followed
+      collect(b, props, ignored, branch_seen, nested, depth + 1);
+      branch_declared.push_back(std::move(props));
+    }
     for (const auto& [name, member] : value.items()) {
       const std::string member_at = pointer_append(at, name);
       auto p = declared.find(name);
       if (p == declared.end()) {
-        if (additional) walk(additional->doc, additional->node, additional->pointer, member, member_at, depth + 1);
+        // Declared by union branches only: flagged when every branch declaring it flags it (the
+        // example cannot be read as the branch without the flag), else followed into one that does not.
+        std::vector<resolved_node> flagged, plain;
+        for (const auto& props : branch_declared)
+          if (auto q = props.find(name); q != props.end()) {
+            resolved_node prop = docs_.deref(*q->second.doc, q->second.node, q->second.pointer);
+            (is_flagged(prop) ? flagged : plain).push_back(q->second);
+          }
+        if (!flagged.empty() && plain.empty()) {
+          resolved_node prop = docs_.deref(*flagged.front().doc, flagged.front().node, flagged.front().pointer);
+          out_.push_back({member_at, ref_text(docs_, prop.doc, prop.pointer)});
+        } else if (!plain.empty()) {
+          walk(plain.front().doc, plain.front().node, plain.front().pointer, member, member_at, depth + 1);
+        } else if (additional) {
+          walk(additional->doc, additional->node, additional->pointer, member, member_at, depth + 1);
+        }
         continue;
       }
       resolved_node prop = docs_.deref(*p->second.doc, p->second.node, p->second.pointer);
-      if (prop.node && prop.node->is_object() && prop.node->value(flag_, false) == true) {
+      if (is_flagged(prop)) {
         out_.push_back({member_at, ref_text(docs_, prop.doc, prop.pointer)});
         continue;
       }
@@ -273,8 +299,13 @@ class property_walker {
   const char* flag_;
   std::vector<misplaced_property>& out_;
 
+  bool is_flagged(const resolved_node& prop) const {
+    return prop.node && prop.node->is_object() && prop.node->value(flag_, false) == true;
+  }
+
   void collect(const resolved_node& r, std::map<std::string, resolved_node>& declared,
-               std::optional<resolved_node>& additional, std::set<const json*>& seen, int depth) {
+               std::optional<resolved_node>& additional, std::set<const json*>& seen,
+               std::vector<resolved_node>& branches, int depth) {
     if (depth > 64 || !r.node || !r.node->is_object() || !seen.insert(r.node).second) return;
     if (auto props = r.node->find("properties"); props != r.node->end() && props->is_object())
       for (const auto& [name, sub] : props->items())
@@ -284,7 +315,12 @@ class property_walker {
     if (auto all = r.node->find("allOf"); all != r.node->end() && all->is_array())
       for (std::size_t i = 0; i < all->size(); ++i)
         collect(docs_.deref(*r.doc, &(*all)[i], pointer_append(pointer_append(r.pointer, "allOf"), std::to_string(i))),
-                declared, additional, seen, depth + 1);
+                declared, additional, seen, branches, depth + 1);
+    for (const char* k : {"oneOf", "anyOf"})
+      if (auto list = r.node->find(k); list != r.node->end() && list->is_array())
+        for (std::size_t i = 0; i < list->size(); ++i)
+          branches.push_back(
+              docs_.deref(*r.doc, &(*list)[i], pointer_append(pointer_append(r.pointer, k), std::to_string(i))));
   }
 };
 

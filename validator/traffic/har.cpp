@@ -74,23 +74,35 @@ std::string redact_set_cookie(std::string_view value) {
   return out;
 }
 
+std::string redact_value(std::string_view name, std::string_view value) {
+  if (iequals(name, "authorization") || iequals(name, "proxy-authorization")) return redact_credentials(value);
+  if (iequals(name, "cookie")) return redact_cookie(value);
+  if (iequals(name, "set-cookie")) return redact_set_cookie(value);
+  return std::string(redacted_text);
+}
+
 void redact_headers(header_fields& headers, const redaction& r) {
-  for (auto& [name, value] : headers) {
-    if (iequals(name, "kbn-xsrf")) continue;
-    if (!listed(default_headers, name) && !listed(r.headers, name)) continue;
-    if (iequals(name, "authorization") || iequals(name, "proxy-authorization")) value = redact_credentials(value);
-    else if (iequals(name, "cookie")) value = redact_cookie(value);
-    else if (iequals(name, "set-cookie")) value = redact_set_cookie(value);
-    else value = std::string(redacted_text);
-  }
+  for (auto& [name, value] : headers)
+    if (redacts_header(r, name)) value = redact_value(name, value);
+}
+
+}  // namespace
+
+bool redacts_header(const redaction& r, std::string_view name) {
+  if (iequals(name, "kbn-xsrf")) return false;
+  return listed(default_headers, name) || listed(r.headers, name);
+}
+
+std::string redacted_header_value(const redaction& r, std::string_view name, std::string_view value) {
+  return redacts_header(r, name) ? redact_value(name, value) : std::string(value);
 }
 
 // The query of `target` with the values of listed parameters replaced; other bytes unchanged.
-std::string redact_target(std::string_view target, const redaction& r) {
-  const auto question = target.find('?');
-  if (question == std::string_view::npos) return std::string(target);
-  std::string out(target.substr(0, question + 1));
-  std::string_view query = target.substr(question + 1);
+std::string redacted_target(const redaction& r, std::string_view target, bool bare_query) {
+  const auto question = bare_query ? std::string_view::npos : target.find('?');
+  if (!bare_query && question == std::string_view::npos) return std::string(target);
+  std::string out(bare_query ? std::string_view() : target.substr(0, question + 1));
+  std::string_view query = bare_query ? target : target.substr(question + 1);
   while (true) {
     const auto amp = query.find('&');
     const std::string_view piece = query.substr(0, amp);
@@ -110,6 +122,8 @@ std::string redact_target(std::string_view target, const redaction& r) {
   }
   return out;
 }
+
+namespace {
 
 // ---------------------------------------------------------------- writing
 
@@ -304,6 +318,8 @@ std::optional<std::chrono::system_clock::time_point> parse_iso_time(std::string_
   const year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                             std::chrono::day{static_cast<unsigned>(day)}};
   if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: years outside 1678..2261 overflow it.
+  if (year < 1678 || year > 2261) return std::nullopt;
   std::size_t at = 19;
   microseconds fraction{0};
   if (at < s.size() && s[at] == '.') {
@@ -517,7 +533,7 @@ exchange redacted(const exchange& e, const redaction& r) {
   exchange out = e;
   redact_headers(out.request_headers, r);
   redact_headers(out.response_headers, r);
-  out.target = redact_target(e.target, r);
+  out.target = redacted_target(r, e.target);
   return out;
 }
 
@@ -666,6 +682,11 @@ har_read_result read_har(std::string_view text, const std::string& file) {
     // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..." -> from "syntax".
     if (const auto colon = what.find(": "); colon != std::string::npos) what.erase(0, colon + 2);
     result.problems.push_back(file_diagnostic(file, line, column, "", "not a HAR file: " + what));
+    return result;
+  } catch (const nlohmann::json::exception& error) {  // out_of_range: a number too large for a double
+    std::string what = error.what();
+    if (const auto bracket = what.find("] "); bracket != std::string::npos) what.erase(0, bracket + 2);
+    result.problems.push_back(file_diagnostic(file, 1, 1, "", "not a HAR file: " + what));
     return result;
   }
   const auto* log = member(root, "log");

@@ -34,6 +34,16 @@ struct redaction {
 // "[redacted]"; every other byte of the target stays as it was. Bodies are not touched.
 exchange redacted(const exchange& e, const redaction& r);
 
+// The pieces of redacted(), for whatever else keeps requests (server/journal.*): the one
+// implementation of the rules above.
+// True when `r` (with the defaults) redacts the header `name`.
+bool redacts_header(const redaction& r, std::string_view name);
+// `value` of the header `name` as redacted() leaves it (unchanged when the header is not listed).
+std::string redacted_header_value(const redaction& r, std::string_view name, std::string_view value);
+// A request-target ("/p?a=1&api_key=x") or a bare query ("a=1&api_key=x", `bare_query`) with the
+// values of listed query parameters replaced by "[redacted]".
+std::string redacted_target(const redaction& r, std::string_view target, bool bare_query = false);
+
 // One HAR entry (startedDateTime, time, request, response, cache, timings) plus specgate's own
 // fields "_operationId" (null when undocumented), "_violations" {"request":[..],"response":[..]}
 // (violation_json), "_notes" {"request","response","error"} (only those set; absent when none),

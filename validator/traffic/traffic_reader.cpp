@@ -363,6 +363,11 @@ std::string read_ndjson_exchange(std::string_view line, exchange& e, std::string
     std::string what = error.what();
     if (const auto colon = what.find(": "); colon != std::string::npos) what.erase(0, colon + 2);
     return "not JSON: " + what;
+  } catch (const json::exception& error) {  // out_of_range: a number too large for a double
+    column = 1;
+    std::string what = error.what();
+    if (const auto bracket = what.find("] "); bracket != std::string::npos) what.erase(0, bracket + 2);
+    return "not JSON: " + what;
   }
   if (!value.is_object()) return "is not a JSON object";
   const auto request = value.find("request");
