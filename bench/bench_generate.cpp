@@ -20,6 +20,7 @@
 
 #include "validator/contract/contract.h"
 #include "validator/generate/generate.h"
+#include "test_paths.h"
 
 namespace {
 
@@ -57,7 +58,7 @@ v::json generate(const fixture& f, const target& t, const v::generate_options& o
 const fixture& setup() {
   static const fixture f = [] {
     fixture out;
-    const std::string path = SPECGATE_KIBANA_SPEC;
+    const std::string path = specgate::testing::paths::kibana_spec();
     if (!std::filesystem::exists(path)) {
       out.error = "Kibana's document not found at " + path;
       return out;

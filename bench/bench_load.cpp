@@ -10,6 +10,7 @@
 
 #include "validator/contract/contract.h"
 #include "validator/document/document.h"
+#include "test_paths.h"
 
 namespace {
 
@@ -21,7 +22,7 @@ std::string read_file(const std::string& path) {
 }
 
 const std::string& kibana_text() {
-  static const std::string text = read_file(SPECGATE_KIBANA_SPEC);
+  static const std::string text = read_file(specgate::testing::paths::kibana_spec());
   return text;
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "validator/contract/contract.h"
+#include "test_paths.h"
 
 namespace {
 
@@ -55,9 +56,9 @@ std::string fill_template(std::string_view tmpl) {
 const fixture& kibana() {
   static const fixture f = [] {
     fixture f;
-    auto result = load_contract_file(SPECGATE_KIBANA_SPEC);
+    auto result = load_contract_file(specgate::testing::paths::kibana_spec());
     if (!result.value) {
-      f.error = "cannot build the contract of " SPECGATE_KIBANA_SPEC;
+      f.error = std::string("cannot build the contract of ") + specgate::testing::paths::kibana_spec();
       return f;
     }
     f.built = result.value;

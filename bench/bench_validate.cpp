@@ -14,6 +14,7 @@
 
 #include "validator/contract/contract.h"
 #include "validator/document/json_text.h"
+#include "test_paths.h"
 
 namespace {
 
@@ -31,7 +32,7 @@ struct fixture {
 const fixture& setup() {
   static const fixture f = [] {
     fixture out;
-    auto built = v::load_contract_file(SPECGATE_SOURCE_DIR "/spec/kibana.yaml");
+    auto built = v::load_contract_file(std::string(specgate::testing::paths::source_dir()) + "/spec/kibana.yaml");
     if (!built.value) {
       out.error = "the embedded contract does not build";
       return out;

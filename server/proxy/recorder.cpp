@@ -53,6 +53,17 @@ std::string junit_path(const std::string& report_path) {
   return p.string() == report_path ? report_path + ".xml" : p.string();
 }
 
+// What an exchange holds on the heap, roughly: the queue's byte budget counts this.
+std::size_t footprint(const validator::exchange& e) {
+  std::size_t n = sizeof e + e.method.size() + e.target.size() + e.request_body.size() + e.response_body.size() +
+                  e.operation_id.size() + e.operation_path.size() + e.request_note.size() + e.response_note.size() +
+                  e.error.size();
+  for (const auto& fields : {&e.request_headers, &e.response_headers})
+    for (const auto& [name, value] : *fields) n += name.size() + value.size() + 2 * sizeof(std::string);
+  n += (e.request_violations.size() + e.response_violations.size()) * 256;
+  return n;
+}
+
 void append_error(std::string& errors, const std::string& error) {
   if (error.empty()) return;
   if (!errors.empty()) errors += "; ";
@@ -73,6 +84,7 @@ struct recorder::impl {
   std::atomic<std::uint32_t> wake{0};  // bumped (and notified) by every offer and by stop
   std::atomic<std::uint64_t> pushed{0};
   std::atomic<std::uint64_t> dropped{0};
+  std::atomic<std::size_t> queued_bytes{0};  // footprint() of what the queue holds
 
   // The worker's side.
   std::atomic<bool> stopping{false};
@@ -111,7 +123,9 @@ struct recorder::impl {
       if (options.before_each) options.before_each();
       validator::exchange* raw = nullptr;
       if (!queue.pop(raw)) return;
+      const std::size_t size = footprint(*raw);
       handle(std::unique_ptr<validator::exchange>(raw));
+      queued_bytes.fetch_sub(size, std::memory_order_relaxed);
       processed.fetch_add(1, std::memory_order_release);
       progress.fetch_add(1, std::memory_order_release);
       progress.notify_all();
@@ -215,7 +229,10 @@ bool recorder::offer(std::unique_ptr<validator::exchange> e) {
     if (active()) s.dropped.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  if (!s.queue.bounded_push(e.get())) {
+  const std::size_t size = footprint(*e);
+  const std::size_t before = s.queued_bytes.fetch_add(size, std::memory_order_relaxed);
+  if ((before > 0 && before + size > s.options.queue_bytes) || !s.queue.bounded_push(e.get())) {
+    s.queued_bytes.fetch_sub(size, std::memory_order_relaxed);
     s.dropped.fetch_add(1, std::memory_order_relaxed);
     return false;
   }

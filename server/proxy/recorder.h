@@ -2,8 +2,9 @@
 // Takes finished exchanges off the traffic path and hands them, on its own
 // thread, to the HAR recording (--record) and the traffic report (--report).
 // offer() never blocks and never allocates beyond the exchange it is given:
-// a bounded queue; when it is full the exchange is counted as dropped, and
-// the count is reported (metrics, the report, the log at exit), never silent.
+// a queue bounded in exchanges and in bytes held; when it is full the exchange
+// is counted as dropped, and the count is reported (metrics, the report, the
+// log at exit), never silent.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +23,10 @@ struct recorder_options {
   validator::redaction redact;  // --redact-header NAME adds to redact.headers
   std::string report_path;     // --report FILE: FILE (JSON) and FILE with .xml (JUnit); empty: none
   std::size_t queue_capacity = 4096;
+  // Bytes the queued exchanges may hold (bodies, headers, target): bodies up to --max-check-bytes
+  // are kept for the HAR, so the count alone would not bound memory. An exchange bigger than this
+  // is still taken when the queue is empty.
+  std::size_t queue_bytes = std::size_t{256} << 20;
   std::string suite = "specgate proxy";
   std::string version;         // creator version in the HAR
   // Test hook: runs on the recorder's thread before each exchange is taken up (a test blocks

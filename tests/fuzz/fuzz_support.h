@@ -44,19 +44,8 @@ inline std::optional<std::uint64_t> env_u64(const char* name) {
   return n;
 }
 
-// Whether the build runs under AddressSanitizer (slower: fewer default iterations).
-inline constexpr bool sanitized =
-#if defined(__SANITIZE_ADDRESS__)
-    true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-    true;
-#else
-    false;
-#endif
-#else
-    false;
-#endif
+// Sanitizer builds are slower: fewer default iterations.
+inline constexpr bool sanitized = specgate::testing::sanitized_build;
 
 // The case seeds a test runs: SPECGATE_FUZZ_SEED alone when set; otherwise
 // `iterations` seeds (SPECGATE_FUZZ_ITERATIONS overrides; under ASan the

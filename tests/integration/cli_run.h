@@ -56,7 +56,7 @@ inline run_result run_specgate_at(const std::vector<std::string>& args, const st
   };
   const auto out_path = capture_dir / ".specgate-stdout", err_path = capture_dir / ".specgate-stderr";
   std::string cmd = cwd.empty() ? std::string() : "cd " + quote(cwd) + " && ";
-  cmd += "timeout " + std::to_string(timeout_s) + " " + quote(SPECGATE_BINARY);
+  cmd += "timeout " + std::to_string(timeout_s) + " " + quote(specgate::testing::paths::specgate_binary());
   for (const auto& a : args) cmd += " " + quote(a);
   cmd += " >" + quote(out_path.string()) + " 2>" + quote(err_path.string());
   cmd += " <" + quote(stdin_path.empty() ? std::string("/dev/null") : stdin_path);

@@ -92,7 +92,7 @@ TEST(generality_cli, mock_serves_a_defective_document_and_reports_each_defect) {
 
 TEST(generality_cli, lint_reports_and_exits_1_where_mock_serves) {
   const auto file = write_spec("lint.yaml", defective);
-  const std::string command = std::string(SPECGATE_BINARY) + " lint --format json --spec '" + file.string() + "'";
+  const std::string command = std::string(specgate::testing::paths::specgate_binary()) + " lint --format json --spec '" + file.string() + "'";
   FILE* out = ::popen(command.c_str(), "r");
   ASSERT_TRUE(out);
   std::string text;

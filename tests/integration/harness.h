@@ -22,12 +22,13 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "test_paths.h"
 
 namespace specgate::testing {
 
 class specgate_process {
  public:
-  // Runs SPECGATE_BINARY with `args`; waits until it says where it listens.
+  // Runs the built specgate with `args`; waits until it says where it listens.
   // open_file_limit > 0: the child's RLIMIT_NOFILE (soft and hard), as `ulimit -n` would set it.
   explicit specgate_process(std::vector<std::string> args, std::chrono::seconds startup = std::chrono::seconds(30),
                             rlim_t open_file_limit = 0) {
@@ -43,7 +44,7 @@ class specgate_process {
         setrlimit(RLIMIT_NOFILE, &limit);
       }
       std::vector<char*> argv;
-      static std::string binary = SPECGATE_BINARY;
+      static std::string binary = specgate::testing::paths::specgate_binary();
       argv.push_back(binary.data());
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);

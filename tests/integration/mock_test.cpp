@@ -83,7 +83,7 @@ TEST_F(embedded_mock, versioned_routes_carry_the_api_version_header) {
 TEST(mock_cli, spec_verb_prints_the_embedded_document) {
   // `specgate spec` output must be the very file in spec/.
   const std::string out_file = (std::filesystem::temp_directory_path() / "specgate_spec_out.yaml").string();
-  const std::string cmd = std::string(SPECGATE_BINARY) + " spec > " + out_file;
+  const std::string cmd = std::string(specgate::testing::paths::specgate_binary()) + " spec > " + out_file;
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream a(out_file), b(source_dir() + "/spec/kibana.yaml");
   std::string sa((std::istreambuf_iterator<char>(a)), {}), sb((std::istreambuf_iterator<char>(b)), {});

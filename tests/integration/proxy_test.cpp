@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/harness.h"
+#include "test_paths.h"
 
 namespace specgate::testing {
 namespace {
@@ -25,7 +26,7 @@ const std::vector<std::string> auth = {"Authorization: ApiKey c2VjcmV0"};
 // Runs tests/integration/wrong_upstream.py on a free port.
 class python_upstream : public python_server {
  public:
-  python_upstream() : python_server(std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/wrong_upstream.py") {}
+  python_upstream() : python_server(std::string(specgate::testing::paths::source_dir()) + "/tests/integration/wrong_upstream.py") {}
 };
 
 json header_json(const http_reply& r, const std::string& name) {

@@ -14,6 +14,7 @@
 
 #include "validator/report/traffic_report.h"
 #include "validator/text_util.h"
+#include "test_paths.h"
 
 namespace specgate::validator {
 namespace {
@@ -74,7 +75,7 @@ class report_merge_cli : public ::testing::Test {
   }
   result merge(const std::string& args) {
     const fs::path err = dir_ / "stderr.txt";
-    const std::string command = std::string(SPECGATE_BINARY) + " report merge --spec " + spec_path_.string() + " " +
+    const std::string command = std::string(specgate::testing::paths::specgate_binary()) + " report merge --spec " + spec_path_.string() + " " +
                                 args + " >" + (dir_ / "stdout.txt").string() + " 2>" + err.string();
     const int status = std::system(command.c_str());
     result r;

@@ -31,7 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string widgets = std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/data/widgets.yaml";
+const std::string widgets = std::string(specgate::testing::paths::source_dir()) + "/tests/integration/data/widgets.yaml";
 
 
 std::vector<std::string> lines(const std::string& text) {
@@ -59,7 +59,7 @@ const json* operation_entry(const json& report, const std::string& id) {
 
 TEST(test_verb, a_wrong_server_fails_with_each_planted_violation_at_its_operation_and_pointer) {
   scratch s("specgate_test_verb");
-  python_server target(std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/wrong_target.py");
+  python_server target(std::string(specgate::testing::paths::source_dir()) + "/tests/integration/wrong_target.py");
   ASSERT_NE(target.port(), 0) << "python3 could not start tests/integration/wrong_target.py";
   const auto r = run_specgate({"test", "--spec", widgets, "--target", target.url(), "--allow-destructive", "--format",
                                "json", "--output", s / "report.json"},
@@ -266,7 +266,7 @@ TEST(test_verb, validate_judges_a_recording_of_test_as_test_judged_it) {
   EXPECT_EQ(report["summary"]["violations"], 0);
   EXPECT_EQ(report["coverage"]["operations"], live_report["coverage"]["operations"]);
 
-  python_server wrong_server(std::string(SPECGATE_SOURCE_DIR) + "/tests/integration/wrong_target.py");
+  python_server wrong_server(std::string(specgate::testing::paths::source_dir()) + "/tests/integration/wrong_target.py");
   ASSERT_NE(wrong_server.port(), 0) << "python3 could not start tests/integration/wrong_target.py";
   const auto wrong = run_specgate({"test", "--spec", widgets, "--target", wrong_server.url(), "--allow-destructive",
                                    "--record",

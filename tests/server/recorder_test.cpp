@@ -150,6 +150,45 @@ TEST_F(recorder_test, a_full_queue_counts_drops_and_never_blocks) {
   EXPECT_THAT(har["log"]["entries"][0]["request"]["url"].get<std::string>(), HasSubstr("n=1&"));
 }
 
+TEST_F(recorder_test, a_queue_full_in_bytes_drops_and_its_budget_comes_back_as_exchanges_are_written) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  recorder_options options;
+  options.har_path = path("bytes.har");
+  options.queue_bytes = (5u << 20) / 2;  // 2.5 MiB: two exchanges with a 1 MiB body fit, a third does not
+  options.before_each = [&] {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return release; });
+  };
+  auto big = [](int i, std::size_t body) {
+    auto e = make(i);
+    e->response_body = "[\"" + std::string(body, 'x') + "\"]";
+    return e;
+  };
+  recorder r(*contract_, options);
+  ASSERT_EQ(r.start(), "");
+  EXPECT_TRUE(r.offer(big(1, 1u << 20)));
+  EXPECT_TRUE(r.offer(big(2, 1u << 20)));
+  EXPECT_FALSE(r.offer(big(3, 1u << 20)));  // over the byte budget, though the queue has room for 4096
+  EXPECT_TRUE(r.offer(make(4)));            // a small one still fits
+  EXPECT_EQ(r.dropped(), 1u);
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  EXPECT_EQ(r.write_report(), "");  // drains: the budget is free again
+  EXPECT_TRUE(r.offer(big(5, 4u << 20)));  // bigger than the whole budget, taken into an empty queue
+  EXPECT_EQ(r.write_report(), "");
+  EXPECT_EQ(r.recorded(), 4u);
+  EXPECT_EQ(r.dropped(), 1u);
+  EXPECT_EQ(r.stop(), "");
+  const auto har = nlohmann::json::parse(read_file(options.har_path));
+  ASSERT_EQ(har["log"]["entries"].size(), 4u);
+  EXPECT_THAT(har["log"]["entries"][2]["request"]["url"].get<std::string>(), HasSubstr("n=4&"));
+}
+
 TEST_F(recorder_test, write_report_writes_json_and_junit) {
   recorder_options options;
   options.report_path = path("report.json");

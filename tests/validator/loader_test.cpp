@@ -18,7 +18,7 @@ namespace {
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 
-std::string data_dir() { return std::string(SPECGATE_SOURCE_DIR) + "/tests/validator/data"; }
+std::string data_dir() { return std::string(specgate::testing::paths::source_dir()) + "/tests/validator/data"; }
 
 const char* const header =
     "openapi: 3.0.3\n"

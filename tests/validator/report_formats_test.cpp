@@ -15,6 +15,7 @@
 #include "validator/text_util.h"
 #include "validator/traffic/content_coding.h"
 #include "validator/shared_contract.h"
+#include "test_paths.h"
 
 namespace specgate::validator {
 namespace {
@@ -281,7 +282,7 @@ TEST_F(report_formats_test, junit_has_a_suite_per_first_tag_and_validates_agains
 
   if (std::system("command -v xmllint >/dev/null 2>&1") != 0)
     FAIL() << "xmllint is needed (Debian: libxml2-utils; make test installs it)";
-  const std::string xsd = std::string(SPECGATE_SOURCE_DIR) + "/tests/validator/data/junit.xsd";
+  const std::string xsd = std::string(specgate::testing::paths::source_dir()) + "/tests/validator/data/junit.xsd";
   const fs::path file = temp_file("junit.xml", x);
   const std::string out = run("xmllint --noout --schema " + xsd + " " + file.string());
   EXPECT_EQ(out.rfind("rc=0\n", 0), 0u) << out << "\n" << x;

@@ -5,11 +5,12 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include "test_paths.h"
 
 namespace specgate::fuzz {
 
 inline std::string source_file(const std::string& relative) {
-  const std::string path = std::string(SPECGATE_SOURCE_DIR) + "/" + relative;
+  const std::string path = std::string(specgate::testing::paths::source_dir()) + "/" + relative;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "fuzz target: cannot read %s\n", path.c_str());

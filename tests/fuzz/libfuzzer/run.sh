@@ -30,7 +30,8 @@ run_one() {
   "$bin" "$corpus" "tests/fuzz/corpus/$t" "${dict[@]}" "${repeat[@]}" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1
   local rc=$?
-  local execs cov ft files
+  local execs cov ft files cpu
+  cpu=$(times | tail -1)  # this subshell's children: the fuzzer's user and system CPU time
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
@@ -40,7 +41,7 @@ run_one() {
     grep -m3 -E 'ERROR: |runtime error|invariant broken' "$log"
     return 1
   fi
-  echo "$t: ${seconds}s, ${execs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, corpus $files files, no findings"
+  echo "$t: ${seconds}s (CPU user+sys ${cpu/ /+}), ${execs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, corpus $files files, no findings"
 }
 
 status=0
