@@ -74,6 +74,7 @@ int run_proxy(const proxy_options& options) {
     ro.har_path = options.record;
     ro.report_path = options.report;
     ro.redact.headers = options.redact_headers;
+    ro.queue_bytes = options.record_queue_mb << 20;
     ro.version = SPECGATE_VERSION;
     records = std::make_unique<server::recorder>(service->contract(), std::move(ro));
     if (auto error = records->start(); !error.empty()) {

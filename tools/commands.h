@@ -72,6 +72,7 @@ struct proxy_options {
   unsigned upstream_timeout_ms = 60'000;
   std::string report;              // FILE.json (+ FILE.xml JUnit)
   std::string record;              // FILE.har
+  std::size_t record_queue_mb = 256;  // exchanges waiting for --record/--report hold at most this
   std::vector<std::string> redact_headers;
   std::string host = "127.0.0.1";
   std::uint16_t port = 5602;

@@ -174,6 +174,11 @@ int main(int argc, char** argv) {
                         "Write a report on exit and on POST /__specgate/report: FILE (JSON) and FILE with .xml "
                         "(JUnit), with coverage of operations and status codes");
   proxy_cmd->add_option("--record", proxy.record, "Record every exchange to FILE as HAR 1.2, secrets redacted");
+  proxy_cmd->add_option("--record-queue-mb", proxy.record_queue_mb,
+                        "MiB of exchanges (headers, bodies) that may wait for --record/--report when the disk is slower "
+                        "than the traffic; beyond it (or 4096 exchanges) they are counted as dropped, never silently")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   proxy_cmd->add_option("--redact-header", proxy.redact_headers,
                         "A header to redact in the recording, the report and the journal besides Authorization, "
                         "Cookie, Set-Cookie, X-Api-Key, ... (repeat)");

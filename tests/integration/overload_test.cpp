@@ -2,6 +2,7 @@
 // cap (--max-connections), slow clients and the header/body deadlines, and a broken upstream behind
 // the proxy; memory (VmHWM) is printed for bench/RESULTS.md.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -215,6 +216,64 @@ TEST(overload, the_proxy_serves_a_thousand_concurrent_keep_alive_connections_wit
     ++entries;
   EXPECT_EQ(entries, 2000u);  // every exchange recorded (none dropped by the bounded queue)
   std::filesystem::remove(har);
+}
+
+TEST(overload, a_recording_that_cannot_keep_up_holds_at_most_its_queue_budget_and_counts_what_it_drops) {
+  // The HAR goes into a pipe that nobody reads until the end: the recorder's thread blocks on its
+  // first write while the traffic goes on.
+  const auto fifo = std::filesystem::temp_directory_path() / ("specgate-overload-" + std::to_string(getpid()) + ".fifo");
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  specgate_process mock({"mock", "--port", "0", "--quiet"});
+  ASSERT_TRUE(mock.running()) << mock.output();
+  specgate_process proxy({"proxy", "--port", "0", "--quiet", "--upstream", "http://127.0.0.1:" + std::to_string(mock.port()),
+                          "--record", fifo.string(), "--record-queue-mb", "16"});
+  ASSERT_TRUE(proxy.running()) << proxy.output();
+  const long quiet_hwm = vm_hwm_kib(proxy.pid());
+
+  const std::string body = R"({"title":")" + std::string(512 * 1024, 'a') + R"("})";
+  const std::string request = "POST /api/cases HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+                              "\r\nkbn-xsrf: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  constexpr int total = 200;  // 100 MiB of request bodies against a 16 MiB queue
+  connection c(proxy.port());
+  int answered = 0;
+  for (int i = 0; i < total; ++i) {
+    ASSERT_TRUE(c.send(request));
+    answered += c.read_reply().status != 0 ? 1 : 0;
+  }
+  EXPECT_EQ(answered, total);  // the traffic never waited for the recording
+  const long hwm = vm_hwm_kib(proxy.pid());
+  const auto metrics = http_request(proxy.port(), "GET", "/__specgate/metrics");
+  ASSERT_TRUE(metrics);
+  const std::string key = "\nspecgate_recorder_dropped_total ";
+  const auto at = metrics->body.find(key);
+  ASSERT_NE(at, std::string::npos) << metrics->body;
+  const long dropped = std::stol(metrics->body.substr(at + key.size()));
+  std::printf("[ figures  ] proxy VmHWM %ld KiB started, %ld KiB after %d exchanges of 512 KiB with the recording "
+              "blocked (queue budget 16 MiB); %ld dropped and counted\n",
+              quiet_hwm, hwm, total, dropped);
+  EXPECT_GT(dropped, total / 2);
+  EXPECT_LT(dropped, total);
+  if (!sanitized_build) EXPECT_LT(hwm, quiet_hwm + 64 * 1024) << "the queue held more than its budget";
+
+  // The reader catches up: the proxy stops cleanly, the HAR holds every exchange it did not drop.
+  std::string har;
+  std::thread drain([&] {
+    fcntl(reader, F_SETFL, fcntl(reader, F_GETFL) & ~O_NONBLOCK);
+    char buf[65536];
+    for (ssize_t n; (n = read(reader, buf, sizeof buf)) > 0;) har.append(buf, static_cast<std::size_t>(n));
+  });
+  EXPECT_EQ(proxy.stop(SIGTERM, 60s), 0);
+  drain.join();
+  close(reader);
+  std::filesystem::remove(fifo);
+  const auto parsed = json::parse(har, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << har.substr(0, 200);
+  EXPECT_EQ(static_cast<long>(parsed["log"]["entries"].size()) + dropped, total);
+  EXPECT_TRUE(proxy.output_has("queue was full for " + std::to_string(dropped) + " exchange(s)")) << proxy.output();
 }
 
 TEST(overload, beyond_max_connections_new_connections_get_a_quick_503_while_existing_ones_are_served) {

@@ -6,6 +6,8 @@
 # leaves its input in BUILD_DIR/fuzz-artifacts/<target>/ and makes the script fail.
 # FUZZ_RUNS (executions per target) and FUZZ_SEED make a run repeatable: the same inputs are tried
 # in the same order on every machine, FUZZ_SECONDS then only caps the time (CI uses both).
+# FUZZ_TIMEOUT: seconds one input may take before it counts as a hang (default 10; more when the
+# machine is busy with other work, as the timer is wall-clock).
 # Usage: run.sh [target...]   (default: every target)
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
@@ -27,7 +29,7 @@ run_one() {
   [[ -n ${FUZZ_SEED:-} ]] && repeat+=("-seed=$FUZZ_SEED")
   [[ -f tests/fuzz/libfuzzer/$t.dict ]] && dict=("-dict=tests/fuzz/libfuzzer/$t.dict")
   # -timeout: an input taking 10 s is a hang; -rss_limit_mb bounds memory; -max_len fits the seeds.
-  "$bin" "$corpus" "tests/fuzz/corpus/$t" "${dict[@]}" "${repeat[@]}" -max_total_time="$seconds" -timeout=10 \
+  "$bin" "$corpus" "tests/fuzz/corpus/$t" "${dict[@]}" "${repeat[@]}" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" \
     -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1
   local rc=$?
   local execs cov ft files cpu
