@@ -63,7 +63,7 @@ violation undocumented_request(std::string_view method, std::string_view path) {
 }
 
 exchange_check::exchange_check(const contract& c, std::size_t max_check_bytes, body_limits limits)
-    : contract_(c), max_check_bytes_(max_check_bytes), request_check_(c, limits), response_check_(c) {}
+    : max_check_bytes_(max_check_bytes), request_check_(c, limits), response_check_(c) {}
 
 request_outcome exchange_check::check_request(const request_input& in, std::string& note) const {
   request_outcome outcome;

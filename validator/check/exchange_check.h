@@ -64,7 +64,6 @@ class exchange_check {
   void check(exchange& e) const { check_response(e, check_request(e).op); }
 
  private:
-  const contract& contract_;
   std::size_t max_check_bytes_;
   request_validator request_check_;
   response_validator response_check_;

@@ -77,7 +77,7 @@ std::optional<json> outside_enum(const json* schema) {
 
 class negative_maker {
  public:
-  negative_maker(const contract& c, const built_request& positive) : contract_(c), check_(c), positive_(positive) {}
+  negative_maker(const contract& c, const built_request& positive) : check_(c), positive_(positive) {}
 
   // Keeps `r` when the request check refuses it on the same operation with a 4xx.
   bool keep(built_request r, std::string label) {
@@ -98,7 +98,6 @@ class negative_maker {
   std::vector<negative_request> take() { return std::move(out_); }
 
  private:
-  const contract& contract_;
   request_validator check_;
   const built_request& positive_;
   std::vector<negative_request> out_;
