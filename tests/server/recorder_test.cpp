@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -35,6 +36,29 @@ paths:
 )";
 
 using ::specgate::testing::read_file;
+
+// Holds the recorder's thread before it takes anything up until release(): the queue fills.
+class worker_gate {
+ public:
+  std::function<void()> hook() {
+    return [this] {
+      std::unique_lock lock(m_);
+      cv_.wait(lock, [this] { return open_; });
+    };
+  }
+  void release() {
+    {
+      std::lock_guard lock(m_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
 
 class recorder_test : public ::testing::Test {
  protected:
@@ -116,18 +140,12 @@ TEST_F(recorder_test, offers_from_many_threads_are_all_recorded) {
 }
 
 TEST_F(recorder_test, a_full_queue_counts_drops_and_never_blocks) {
-  std::mutex m;
-  std::condition_variable cv;
-  bool release = false;
+  worker_gate gate;
   recorder_options options;
   options.har_path = path("full.har");
   options.report_path = path("full.json");
   options.queue_capacity = 1;
-  // The worker stops before taking anything until the test lets it go.
-  options.before_each = [&] {
-    std::unique_lock lock(m);
-    cv.wait(lock, [&] { return release; });
-  };
+  options.before_each = gate.hook();
   recorder r(*contract_, options);
   ASSERT_EQ(r.start(), "");
   EXPECT_TRUE(r.offer(make(1)));   // fills the queue
@@ -135,11 +153,7 @@ TEST_F(recorder_test, a_full_queue_counts_drops_and_never_blocks) {
   EXPECT_FALSE(r.offer(make(3)));
   EXPECT_EQ(r.dropped(), 2u);
   EXPECT_EQ(r.recorded(), 0u);
-  {
-    std::lock_guard lock(m);
-    release = true;
-  }
-  cv.notify_all();
+  gate.release();
   EXPECT_EQ(r.write_report(), "");
   EXPECT_EQ(r.recorded(), 1u);
   const auto report = nlohmann::json::parse(read_file(options.report_path));
@@ -151,16 +165,11 @@ TEST_F(recorder_test, a_full_queue_counts_drops_and_never_blocks) {
 }
 
 TEST_F(recorder_test, a_queue_full_in_bytes_drops_and_its_budget_comes_back_as_exchanges_are_written) {
-  std::mutex m;
-  std::condition_variable cv;
-  bool release = false;
+  worker_gate gate;
   recorder_options options;
   options.har_path = path("bytes.har");
   options.queue_bytes = (5u << 20) / 2;  // 2.5 MiB: two exchanges with a 1 MiB body fit, a third does not
-  options.before_each = [&] {
-    std::unique_lock lock(m);
-    cv.wait(lock, [&] { return release; });
-  };
+  options.before_each = gate.hook();
   auto big = [](int i, std::size_t body) {
     auto e = make(i);
     e->response_body = "[\"" + std::string(body, 'x') + "\"]";
@@ -173,11 +182,7 @@ TEST_F(recorder_test, a_queue_full_in_bytes_drops_and_its_budget_comes_back_as_e
   EXPECT_FALSE(r.offer(big(3, 1u << 20)));  // over the byte budget, though the queue has room for 4096
   EXPECT_TRUE(r.offer(make(4)));            // a small one still fits
   EXPECT_EQ(r.dropped(), 1u);
-  {
-    std::lock_guard lock(m);
-    release = true;
-  }
-  cv.notify_all();
+  gate.release();
   EXPECT_EQ(r.write_report(), "");  // drains: the budget is free again
   EXPECT_TRUE(r.offer(big(5, 4u << 20)));  // bigger than the whole budget, taken into an empty queue
   EXPECT_EQ(r.write_report(), "");
