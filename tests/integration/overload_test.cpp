@@ -299,6 +299,11 @@ TEST(overload, beyond_max_connections_new_connections_get_a_quick_503_while_exis
 }
 
 TEST(overload, a_low_open_file_limit_lowers_the_cap_with_a_warning_and_running_out_of_descriptors_does_not_stop_accepting) {
+  // Not under the sanitizers: their runtime needs descriptors of its own. UBSan's vptr check, when
+  // its type cache misses, tests the object's memory by writing it into a pipe(); out of
+  // descriptors, pipe() fails and UBSan reports "object has invalid vptr" on a live session (seen
+  // here: the ASan+UBSan build, http_session's destructor). The plain build runs it.
+  if (sanitized_build) GTEST_SKIP() << "out of descriptors, the sanitizer runtime itself misreports";
   // As under `ulimit -n 200`: the soft limit cannot be raised, so 10,000 connections do not fit.
   specgate_process mock({"mock", "--port", "0", "--quiet", "--threads", "2"}, 30s, 200);
   ASSERT_TRUE(mock.running()) << mock.output();
