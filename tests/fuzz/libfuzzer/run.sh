@@ -33,7 +33,8 @@ run_one() {
     -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1
   local rc=$?
   local execs cov ft files cpu
-  cpu=$(times | tail -1)  # this subshell's children: the fuzzer's user and system CPU time
+  times >"$log.times"  # this subshell's children (the fuzzer): user and system CPU time, 2nd line
+  cpu=$(tail -1 "$log.times")
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
