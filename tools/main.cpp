@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "specgate_commit.h"
 #include "tools/commands.h"
 
 namespace specgate::tools {
