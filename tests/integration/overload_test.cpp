@@ -188,7 +188,9 @@ TEST(overload, a_thousand_concurrent_keep_alive_connections_are_all_served) {
   EXPECT_EQ(round_trip_all(conns), 1000u);  // the same connections again: kept alive
   const long hwm = vm_hwm_kib(mock.pid());
   std::printf("[ figures  ] mock VmHWM: %ld KiB started, %ld KiB with 1000 keep-alive connections\n", quiet_hwm, hwm);
-  if (!sanitized_build) EXPECT_LT(hwm, quiet_hwm + 200 * 1024) << "more than 200 KiB per connection";
+  if (!sanitized_build) {
+    EXPECT_LT(hwm, quiet_hwm + 200 * 1024) << "more than 200 KiB per connection";
+  }
 }
 
 TEST(overload, the_proxy_serves_a_thousand_concurrent_keep_alive_connections_with_bounded_memory) {
@@ -207,7 +209,9 @@ TEST(overload, the_proxy_serves_a_thousand_concurrent_keep_alive_connections_wit
   const long hwm = vm_hwm_kib(proxy.pid());
   std::printf("[ figures  ] proxy VmHWM: %ld KiB started, %ld KiB with 1000 keep-alive connections; mock behind: %ld KiB\n",
               quiet_hwm, hwm, vm_hwm_kib(mock.pid()));
-  if (!sanitized_build) EXPECT_LT(hwm, quiet_hwm + 200 * 1024) << "more than 200 KiB per connection";
+  if (!sanitized_build) {
+    EXPECT_LT(hwm, quiet_hwm + 200 * 1024) << "more than 200 KiB per connection";
+  }
   EXPECT_EQ(proxy.stop(), 0);
   std::ifstream in(har);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -257,7 +261,9 @@ TEST(overload, a_recording_that_cannot_keep_up_holds_at_most_its_queue_budget_an
               quiet_hwm, hwm, total, dropped);
   EXPECT_GT(dropped, total / 2);
   EXPECT_LT(dropped, total);
-  if (!sanitized_build) EXPECT_LT(hwm, quiet_hwm + 64 * 1024) << "the queue held more than its budget";
+  if (!sanitized_build) {
+    EXPECT_LT(hwm, quiet_hwm + 64 * 1024) << "the queue held more than its budget";
+  }
 
   // The reader catches up: the proxy stops cleanly, the HAR holds every exchange it did not drop.
   std::string har;
@@ -397,7 +403,9 @@ TEST(overload, hundreds_of_trickling_and_idle_clients_do_not_delay_normal_reques
               static_cast<long long>(quiet.count()), static_cast<long long>(loaded.count()), hwm);
   ASSERT_GT(loaded.count(), 0);
   // 2x the quiet figure, plus 1 ms for the scheduler of a shared 2-core machine.
-  if (!sanitized_build) EXPECT_LE(loaded, 2 * quiet + 1ms);
+  if (!sanitized_build) {
+    EXPECT_LE(loaded, 2 * quiet + 1ms);
+  }
 }
 
 // --- proxy faults ------------------------------------------------------------------------
