@@ -566,5 +566,27 @@ TEST(har, broken_entries_are_located_and_the_others_kept) {
             "entries.har:3:1: error: entry 1: request has no method (entry skipped) [at /log/entries/1/request/method]");
 }
 
+// Found by fuzz_traffic (tests/fuzz/regressions/fuzz_traffic/ndjson_duration_overflows_microseconds):
+// a time of 1.2e62 ms was converted to microseconds with undefined behaviour. Out-of-range times
+// are warnings now; the entry is kept with no duration.
+TEST(har, times_too_large_for_a_duration_are_warnings_and_the_entry_is_kept) {
+  const std::string text = R"({"log":{"entries":[{"startedDateTime":"2026-12-04T10:00:00.000Z","time":1.2e62,)"
+                           R"("timings":{"wait":1e300},"request":{"method":"GET","url":"/a","headers":[]},)"
+                           R"("response":{"status":200,"headers":[],"content":{"size":0,"text":""}}},)"
+                           R"({"startedDateTime":"2026-12-04T10:00:00.000Z","time":12.5,"timings":{"wait":2},)"
+                           R"("request":{"method":"GET","url":"/b","headers":[]},)"
+                           R"("response":{"status":200,"headers":[],"content":{"size":0,"text":""}}}]}})";
+  const auto read = read_har(text, "times.har");
+  ASSERT_EQ(read.exchanges.size(), 2u);
+  EXPECT_EQ(read.exchanges[0].duration.count(), 0);
+  EXPECT_EQ(read.exchanges[0].upstream.count(), 0);
+  EXPECT_EQ(read.exchanges[1].duration.count(), 12500);
+  EXPECT_EQ(read.exchanges[1].upstream.count(), 2000);
+  ASSERT_EQ(read.problems.size(), 2u);
+  EXPECT_THAT(read.problems[0].message, HasSubstr("time is too large to be a duration in milliseconds"));
+  EXPECT_EQ(read.problems[0].pointer, "/log/entries/0/time");
+  EXPECT_THAT(read.problems[1].message, HasSubstr("timings.wait is too large"));
+}
+
 }  // namespace
 }  // namespace specgate::validator

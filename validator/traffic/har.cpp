@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "validator/check/violation_json.h"
 #include "validator/contract/param_decode.h"
@@ -43,6 +44,14 @@ std::string redact_credentials(std::string_view value) {
   const auto space = v.find_first_of(" \t");
   if (space == std::string_view::npos) return std::string(redacted_text);
   return std::string(v.substr(0, space)) + " " + std::string(redacted_text);
+}
+
+// A HAR time (milliseconds, >= 0) as microseconds; nullopt beyond what std::chrono::microseconds
+// holds (a fuzzer's 1.2e62 ms: converting it was undefined behaviour).
+std::optional<std::chrono::microseconds> milliseconds_to_micros(double ms) {
+  const double us = ms * 1000.0 + 0.5;
+  if (!(us < 9.0e18)) return std::nullopt;  // below INT64_MAX (9.22e18); also rejects NaN
+  return std::chrono::microseconds(static_cast<std::int64_t>(us));
 }
 
 // "a=1; b=2" -> "a=[redacted]; b=[redacted]".
@@ -484,11 +493,15 @@ bool read_har_entry(const nlohmann::json& entry, exchange& e, har_entry_problem&
   } else {
     warnings.push_back({"has no startedDateTime", "/startedDateTime"});
   }
-  if (const auto* time = member(entry, "time"); time && time->is_number() && time->get<double>() >= 0)
-    e.duration = std::chrono::microseconds(static_cast<std::int64_t>(time->get<double>() * 1000.0 + 0.5));
+  if (const auto* time = member(entry, "time"); time && time->is_number() && time->get<double>() >= 0) {
+    if (auto d = milliseconds_to_micros(time->get<double>())) e.duration = *d;
+    else warnings.push_back({"time is too large to be a duration in milliseconds", "/time"});
+  }
   if (const auto* timings = member(entry, "timings")) {
-    if (const auto* wait = member(*timings, "wait"); wait && wait->is_number() && wait->get<double>() > 0)
-      e.upstream = std::chrono::microseconds(static_cast<std::int64_t>(wait->get<double>() * 1000.0 + 0.5));
+    if (const auto* wait = member(*timings, "wait"); wait && wait->is_number() && wait->get<double>() > 0) {
+      if (auto d = milliseconds_to_micros(wait->get<double>())) e.upstream = *d;
+      else warnings.push_back({"timings.wait is too large to be a duration in milliseconds", "/timings/wait"});
+    }
   }
 
   e.operation_id = string_member(entry, "_operationId");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target built in BUILD_DIR (default build-fuzz) for FUZZ_SECONDS (default 60),
 # FUZZ_JOBS at a time (default 1), starting from the checked-in seeds (tests/fuzz/corpus/<target>/)
-# plus what earlier runs found (BUILD_DIR/fuzz-corpus/<target>/, never the checked-in directory).
+# plus what earlier runs found (BUILD_DIR/fuzz-corpus/<target>/, never the checked-in directory) and
+# the findings kept as regressions (tests/fuzz/regressions/<target>/), which run first.
 # Prints one line per target from libFuzzer's final stats; a crash, leak, UBSan report or hang
 # leaves its input in BUILD_DIR/fuzz-artifacts/<target>/ and makes the script fail.
 # FUZZ_RUNS (executions per target) and FUZZ_SEED make a run repeatable: the same inputs are tried
@@ -29,7 +30,9 @@ run_one() {
   [[ -n ${FUZZ_SEED:-} ]] && repeat+=("-seed=$FUZZ_SEED")
   [[ -f tests/fuzz/libfuzzer/$t.dict ]] && dict=("-dict=tests/fuzz/libfuzzer/$t.dict")
   # -timeout: an input taking 10 s is a hang; -rss_limit_mb bounds memory; -max_len fits the seeds.
-  "$bin" "$corpus" "tests/fuzz/corpus/$t" "${dict[@]}" "${repeat[@]}" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" \
+  local regressions=()  # every earlier finding runs first, under clang's sanitizers too
+  [[ -d tests/fuzz/regressions/$t ]] && regressions=("tests/fuzz/regressions/$t")
+  "$bin" "$corpus" "tests/fuzz/corpus/$t" "${regressions[@]}" "${dict[@]}" "${repeat[@]}" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" \
     -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1
   local rc=$?
   local execs cov ft files cpu
