@@ -16,26 +16,21 @@ namespace {
 
 using nlohmann::json;
 
-// An openapi document (problem+json errors) and a kibana one (Kibana's error body).
-const char* const openapi_spec = R"(openapi: 3.0.3
-info: {title: Items, version: '1'}
+// One operation; the title picks the profile: "Items" openapi (problem+json errors), "Kibana" kibana
+// (Kibana's error body).
+std::string spec_titled(const std::string& title) {
+  return "openapi: 3.0.3\ninfo: {title: " + title + R"(, version: '1'}
 paths:
   /api/items:
     get:
       operationId: listItems
       responses: {'200': {description: ok, content: {application/json: {schema: {type: object}, example: {n: 1}}}}}
 )";
+}
+const std::string openapi_spec = spec_titled("Items");
+const std::string kibana_spec = spec_titled("Kibana");
 
-const char* const kibana_spec = R"(openapi: 3.0.3
-info: {title: Kibana, version: '1'}
-paths:
-  /api/items:
-    get:
-      operationId: listItems
-      responses: {'200': {description: ok, content: {application/json: {schema: {type: object}, example: {n: 1}}}}}
-)";
-
-std::shared_ptr<const mock_service> make_service(const char* text) {
+std::shared_ptr<const mock_service> make_service(const std::string& text) {
   auto built = validator::load_contract_text(text, "items.yaml");
   if (!built.value) {
     for (const auto& d : built.problems) ADD_FAILURE() << d.to_string();
